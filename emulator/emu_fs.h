@@ -1,0 +1,68 @@
+/* The file tree shared by the profile loader and the card: a flat array of nodes, index 0 = MF.
+ * Internal to libsdemu. */
+#ifndef EMU_FS_H
+#define EMU_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bounds on what a profile may describe: they keep a hostile profile from exhausting memory or
+ * the stack, and keep every size representable in an FCP and in a 15-bit offset. */
+#define EMU_MAX_FILES 1024       /* nodes in the whole tree, MF included */
+#define EMU_MAX_DEPTH 8          /* DF levels below the MF */
+#define EMU_MAX_FILE_SIZE 65535  /* bytes in one transparent EF */
+#define EMU_MAX_TOTAL_DATA (16u * 1024 * 1024) /* bytes of content over all files */
+#define EMU_MAX_AID 16           /* DF name length (7816-4: 1..16) */
+#define EMU_MAX_RECORDS 254      /* records in one record EF */
+#define EMU_MAX_RECORD_SIZE 255  /* bytes in one record */
+#define EMU_MAX_ATR 33           /* bytes in an ATR (7816-3) */
+#define EMU_MAX_TEXT 256         /* bytes in a label or serial */
+#define EMU_NONE UINT16_MAX      /* "no node" in the index links below */
+
+typedef enum emu_file_type { EMU_FILE_DF, EMU_FILE_EF } emu_file_type;
+
+/* EF structures; the value is the file-descriptor byte's b3-b1 (7816-4 table 12). */
+typedef enum emu_ef_structure {
+    EMU_EF_TRANSPARENT = 1,
+    EMU_EF_LINEAR_FIXED = 2,
+    EMU_EF_LINEAR_VARIABLE = 4,
+    EMU_EF_CYCLIC = 6,
+} emu_ef_structure;
+
+typedef struct emu_file {
+    emu_file_type type;
+    emu_ef_structure structure; /* EF only */
+    bool has_fid;
+    uint16_t fid;
+    uint8_t sfi; /* 1..30; 0 = none */
+    uint8_t aid_len;
+    uint8_t aid[EMU_MAX_AID];
+    uint16_t parent;       /* EMU_NONE for the MF */
+    uint16_t first_child;  /* EMU_NONE when none */
+    uint16_t next_sibling; /* EMU_NONE when last */
+    uint8_t depth;         /* 0 for the MF */
+    /* Transparent EF: the content. Record EF: records concatenated; record_len[i] bytes each. */
+    uint8_t *data;
+    size_t size;
+    uint16_t record_count;
+    uint8_t record_size;   /* fixed/cyclic: the record length; variable: the largest */
+    uint8_t *record_len;   /* record_count entries; NULL for transparent EFs */
+    char *label;           /* DF only, optional, NUL-terminated */
+} emu_file;
+
+typedef struct emu_fs {
+    emu_file *files;
+    uint16_t count;
+} emu_fs;
+
+/* Deep copy of a tree; false on allocation failure (dst left empty). */
+bool emu_fs_copy(emu_fs *dst, const emu_fs *src);
+
+/* Frees the nodes and their content; the struct may be reused. */
+void emu_fs_clear(emu_fs *fs);
+
+/* The profile's content, as the card needs it. */
+const emu_fs *emu_profile_fs(const struct emu_profile *profile);
+
+#endif
