@@ -35,7 +35,8 @@ typedef enum codec_apdu_error {
     CODEC_APDU_OK = 0,
     CODEC_APDU_TOO_SHORT,    /* fewer than 4 bytes */
     CODEC_APDU_BAD_LENGTH,   /* the length fields do not match the number of bytes */
-    CODEC_APDU_ZERO_LC,      /* Lc present and zero (not allowed by 7816-4) */
+    CODEC_APDU_ZERO_LC,      /* Lc present and zero (not allowed by 7816-4): extended Lc 0000,
+                                or a 00 body byte followed by exactly one more byte */
 } codec_apdu_error;
 
 /* Decodes raw[0..len) as one command APDU. Returns CODEC_APDU_OK and fills *out, or an error
@@ -47,7 +48,9 @@ bool codec_capdu_is_extended(const codec_capdu *apdu);
 
 /* Encodes `apdu` (its apdu_case is ignored) into out: short form when lc <= 255 and ne <= 256,
  * otherwise extended, unless `force_extended` is set. Returns the encoded length, or 0 when it
- * does not fit in `cap` or lc > 65535 or ne > 65536. */
+ * does not fit in `cap` or lc > 65535 or ne > 65536 (or lc > 0 with data NULL). Case 1 (lc == 0,
+ * ne == 0) is the 4-byte header in both forms. What the decoder accepts re-encodes to the same
+ * bytes with force_extended = codec_capdu_is_extended(). */
 size_t codec_capdu_encode(const codec_capdu *apdu, bool force_extended, uint8_t *out, size_t cap);
 
 /* A short name of the case ("1", "2S", ...), for logs. */

@@ -29,7 +29,9 @@ bool codec_read_u16be(codec_reader *r, uint16_t *out);
 bool codec_read_bytes(codec_reader *r, size_t n, const uint8_t **out);
 
 /* An output buffer with a fixed capacity. A write that does not fit writes nothing and sets
- * `overflow`, so a caller may write a whole structure and check once at the end. */
+ * `overflow`, so a caller may write a whole structure and check once at the end. `overflow` is
+ * sticky: once set, every later write fails too, so data[0..len) stays a prefix of the intended
+ * output. */
 typedef struct codec_writer {
     uint8_t *data;
     size_t cap;
