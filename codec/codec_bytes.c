@@ -92,8 +92,8 @@ static bool hex_separator(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':';
 }
 
-bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap,
-                      size_t *out_len, size_t *err_pos)
+bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *out_len,
+                      size_t *err_pos)
 {
     size_t n = 0;
     size_t i = 0;

@@ -73,7 +73,12 @@ static int replay_dir(const char *dir, unsigned *count)
             }
             names = grown;
         }
-        names[n++] = strdup(e->d_name);
+        names[n] = strdup(e->d_name);
+        if (!names[n]) {
+            rc = -1;
+            break;
+        }
+        n++;
     }
     closedir(d);
     qsort(names, n, sizeof *names, by_name);

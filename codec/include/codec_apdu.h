@@ -33,10 +33,10 @@ typedef struct codec_capdu {
 /* Why a byte string is not a command APDU. Every failure maps to SW 6700 on a card. */
 typedef enum codec_apdu_error {
     CODEC_APDU_OK = 0,
-    CODEC_APDU_TOO_SHORT,    /* fewer than 4 bytes */
-    CODEC_APDU_BAD_LENGTH,   /* the length fields do not match the number of bytes */
-    CODEC_APDU_ZERO_LC,      /* Lc present and zero (not allowed by 7816-4): extended Lc 0000,
-                                or a 00 body byte followed by exactly one more byte */
+    CODEC_APDU_TOO_SHORT,  /* fewer than 4 bytes */
+    CODEC_APDU_BAD_LENGTH, /* the length fields do not match the number of bytes */
+    CODEC_APDU_ZERO_LC,    /* Lc present and zero (not allowed by 7816-4): extended Lc 0000,
+                              or a 00 body byte followed by exactly one more byte */
 } codec_apdu_error;
 
 /* Decodes raw[0..len) as one command APDU. Returns CODEC_APDU_OK and fills *out, or an error

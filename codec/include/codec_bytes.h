@@ -55,8 +55,8 @@ bool codec_write_bytes(codec_writer *w, const uint8_t *src, size_t n);
  * pairs are ignored) into out[0..cap). On success returns true and sets *out_len. On failure
  * returns false and sets *err_pos to the offset in `text` of the offending character (or of the
  * odd trailing digit, or of the first byte that did not fit). */
-bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap,
-                      size_t *out_len, size_t *err_pos);
+bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *out_len,
+                      size_t *err_pos);
 
 /* Writes `len` bytes as upper-case hex with a space between bytes into out (NUL-terminated,
  * truncated to fit `cap`). Returns the number of characters the full text needs, excluding NUL. */
