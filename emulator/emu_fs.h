@@ -7,18 +7,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emu_profile.h"
+
 /* Bounds on what a profile may describe: they keep a hostile profile from exhausting memory or
  * the stack, and keep every size representable in an FCP and in a 15-bit offset. */
-#define EMU_MAX_FILES 1024       /* nodes in the whole tree, MF included */
-#define EMU_MAX_DEPTH 8          /* DF levels below the MF */
-#define EMU_MAX_FILE_SIZE 65535  /* bytes in one transparent EF */
+#define EMU_MAX_FILES 1024                     /* nodes in the whole tree, MF included */
+#define EMU_MAX_DEPTH 8                        /* DF levels below the MF */
+#define EMU_MAX_FILE_SIZE 65535                /* bytes in one transparent EF */
 #define EMU_MAX_TOTAL_DATA (16u * 1024 * 1024) /* bytes of content over all files */
-#define EMU_MAX_AID 16           /* DF name length (7816-4: 1..16) */
-#define EMU_MAX_RECORDS 254      /* records in one record EF */
-#define EMU_MAX_RECORD_SIZE 255  /* bytes in one record */
-#define EMU_MAX_ATR 33           /* bytes in an ATR (7816-3) */
-#define EMU_MAX_TEXT 256         /* bytes in a label or serial */
-#define EMU_NONE UINT16_MAX      /* "no node" in the index links below */
+#define EMU_MAX_AID 16                         /* DF name length (7816-4: 1..16) */
+#define EMU_MAX_RECORDS 254                    /* records in one record EF */
+#define EMU_MAX_RECORD_SIZE 255                /* bytes in one record */
+#define EMU_MAX_ATR 33                         /* bytes in an ATR (7816-3) */
+#define EMU_MAX_TEXT 256                       /* bytes in a label or serial */
+#define EMU_NONE UINT16_MAX                    /* "no node" in the index links below */
 
 typedef enum emu_file_type { EMU_FILE_DF, EMU_FILE_EF } emu_file_type;
 
@@ -46,9 +48,9 @@ typedef struct emu_file {
     uint8_t *data;
     size_t size;
     uint16_t record_count;
-    uint8_t record_size;   /* fixed/cyclic: the record length; variable: the largest */
-    uint8_t *record_len;   /* record_count entries; NULL for transparent EFs */
-    char *label;           /* DF only, optional, NUL-terminated */
+    uint8_t record_size; /* fixed/cyclic: the record length; variable: the largest */
+    uint8_t *record_len; /* record_count entries; NULL for transparent EFs */
+    char *label;         /* DF only, optional, NUL-terminated */
 } emu_file;
 
 typedef struct emu_fs {
@@ -63,6 +65,6 @@ bool emu_fs_copy(emu_fs *dst, const emu_fs *src);
 void emu_fs_clear(emu_fs *fs);
 
 /* The profile's content, as the card needs it. */
-const emu_fs *emu_profile_fs(const struct emu_profile *profile);
+const emu_fs *emu_profile_fs(const emu_profile *profile);
 
 #endif

@@ -31,6 +31,12 @@ void emu_profile_free(emu_profile *profile);
 /* The ATR the profile gives; *len receives its length. */
 const uint8_t *emu_profile_atr(const emu_profile *profile, size_t *len);
 
+/* The profile's label, or NULL when it gives none. Valid while the profile lives. */
+const char *emu_profile_label(const emu_profile *profile);
+
+/* The profile's serial number, or NULL when it gives none. Valid while the profile lives. */
+const char *emu_profile_serial(const emu_profile *profile);
+
 /* Formats an error as "file:line:column: message" (position omitted when line is 0). */
 void emu_error_format(const emu_error *err, char *out, size_t cap);
 

@@ -1,0 +1,67 @@
+/* Fixtures and the reference card's expected content. */
+#include "sdc_target.h"
+
+#include <criterion/criterion.h>
+
+char sdc_device_spec[4096];
+isoIec23465_SecurityDevice *sdc_dev;
+isoIec23465_RootApplication *sdc_root;
+
+static uint8_t sdc_identity(size_t i)
+{
+    return (uint8_t)i;
+}
+
+static uint8_t sdc_times7(size_t i)
+{
+    return (uint8_t)(7 * i);
+}
+
+static uint8_t sdc_hello(size_t i)
+{
+    static const char text[] = "Hello from the sdtest application";
+    return (uint8_t)text[i];
+}
+
+const sdc_container sdc_containers[] = {
+    {"public-256", {0x01, 0x01}, 256, sdc_identity},
+    {"public-4096", {0x01, 0x02}, 4096, sdc_times7},
+    {"app-hello", {0x50, 0x01}, 33, sdc_hello},
+};
+const size_t sdc_n_containers = sizeof sdc_containers / sizeof sdc_containers[0];
+const uint8_t sdc_app_aid[12] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53,
+                                 0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
+const char sdc_app_label[] = "sdtest app";
+const char sdc_app_container[] = "app-hello";
+
+const char *sdc_why(void)
+{
+    static _Thread_local isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    return d.message;
+}
+
+void sdc_connect(void)
+{
+    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(sdc_device_spec, &sdc_dev);
+    cr_assert_eq(st, isoIec23465_Success, "connect %s: %s (%s)", sdc_device_spec,
+                 isoIec23465_statusToString(st), sdc_why());
+    st = isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root);
+    cr_assert_eq(st, isoIec23465_Success, "getRootApplication: %s", sdc_why());
+}
+
+void sdc_disconnect(void)
+{
+    isoIec23465_disconnectSecurityDevice(sdc_dev);
+    sdc_dev = NULL;
+    sdc_root = NULL;
+}
+
+isoIec23465_Object *sdc_find(const char *label)
+{
+    isoIec23465_Object *o = NULL;
+    isoIec23465_Status st = isoIec23465_SecurityDeviceApplication_findObject(sdc_root, label, &o);
+    cr_assert_eq(st, isoIec23465_Success, "findObject(%s): %s (%s)", label,
+                 isoIec23465_statusToString(st), sdc_why());
+    return o;
+}

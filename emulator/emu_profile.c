@@ -1,0 +1,928 @@
+/* The profile loader: YAML (libfyaml) to a validated, bounded file tree. Every refusal names the
+ * file, line and column of the node at fault. */
+#include "emu_profile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec_bytes.h"
+#include "emu_fs.h"
+
+/* A profile larger than this is not a card: refusing it bounds memory before parsing. */
+#define EMU_PROFILE_MAX_INPUT (64u * 1024 * 1024)
+
+struct emu_profile {
+    uint8_t atr[EMU_MAX_ATR];
+    size_t atr_len;
+    char *label;
+    char *serial;
+    emu_fs fs;
+};
+
+typedef struct loader {
+    emu_error *err;
+    const char *name;
+    const char *base_dir;
+    emu_profile *p;
+    size_t total_data;
+} loader;
+
+/* One key a mapping may hold; `value` is filled while reading the mapping. */
+typedef struct field {
+    const char *key;
+    struct fy_node *key_node;
+    struct fy_node *value;
+} field;
+
+#define NO_OFFSET SIZE_MAX
+
+/* ---- error reporting ---- */
+
+static void set_error(emu_error *err, const char *file, int line, int column, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 5, 0)));
+static void set_error(emu_error *err, const char *file, int line, int column, const char *fmt,
+                      va_list ap)
+{
+    if (!err)
+        return;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "<profile>");
+    err->line = line;
+    err->column = column;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+static void error_at(emu_error *err, const char *file, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void error_at(emu_error *err, const char *file, int line, int column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(err, file, line, column, fmt, ap);
+    va_end(ap);
+}
+
+/* The first scalar token under a node: 0.7 has no start mark for collections, and a mapping's
+ * first key is where a reader looks for it anyway. */
+static struct fy_token *first_token(struct fy_node *n)
+{
+    for (int guard = 0; n && guard < 256; guard++) {
+        void *it = NULL;
+        switch (fy_node_get_type(n)) {
+        case FYNT_SCALAR:
+            return fy_node_get_scalar_token(n);
+        case FYNT_MAPPING: {
+            struct fy_node_pair *pair = fy_node_mapping_iterate(n, &it);
+            n = pair ? fy_node_pair_key(pair) : NULL;
+            break;
+        }
+        case FYNT_SEQUENCE:
+            n = fy_node_sequence_iterate(n, &it);
+            break;
+        default:
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* Refuses the profile at node `n`; `inner` is an offset inside a scalar's text (NO_OFFSET for
+ * the scalar's start), used only when the text maps 1:1 onto one line of the source. */
+static bool fail(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool fail(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
+{
+    int line = 0, column = 0;
+    struct fy_token *t = first_token(n);
+    const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+    if (m) {
+        line = m->line + 1;
+        column = m->column + 1;
+        const struct fy_mark *e = fy_token_end_mark(t);
+        size_t tlen = 0;
+        const char *text = fy_node_get_type(n) == FYNT_SCALAR ? fy_node_get_scalar(n, &tlen) : NULL;
+        if (inner != NO_OFFSET && text && e && e->line == m->line && e->input_pos >= m->input_pos &&
+            e->input_pos - m->input_pos == tlen && inner <= tlen)
+            column += (int)inner;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    set_error(L->err, L->name, line, column, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* ---- scalars ---- */
+
+static bool scalar(loader *L, struct fy_node *n, const char *what, const char **s, size_t *len)
+{
+    if (fy_node_get_type(n) != FYNT_SCALAR || fy_node_get_style(n) == FYNS_ALIAS)
+        return fail(L, n, NO_OFFSET, "%s must be a scalar", what);
+    *s = fy_node_get_scalar(n, len);
+    if (!*s)
+        return fail(L, n, NO_OFFSET, "%s must be a scalar", what);
+    return true;
+}
+
+static bool is_hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_hex_separator(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':';
+}
+
+/* Decodes a hex scalar into out[0..cap). Points at the offending character on failure. */
+static bool hex(loader *L, struct fy_node *n, const char *what, uint8_t *out, size_t cap,
+                size_t *out_len)
+{
+    const char *s;
+    size_t len, pos = 0;
+    if (!scalar(L, n, what, &s, &len))
+        return false;
+    if (codec_hex_decode(s, len, out, cap, out_len, &pos))
+        return true;
+    for (size_t i = 0; i < len; i++) {
+        if (!is_hex_digit(s[i]) && !is_hex_separator(s[i])) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f)
+                return fail(L, n, i, "%s: invalid character '%c' in hex string", what, c);
+            return fail(L, n, i, "%s: invalid byte 0x%02X in hex string", what, c);
+        }
+    }
+    size_t digits = 0;
+    for (size_t i = 0; i < len; i++)
+        digits += is_hex_digit(s[i]);
+    if (digits / 2 > cap)
+        return fail(L, n, pos < len ? pos : NO_OFFSET, "%s: too long (at most %zu bytes)", what,
+                    cap);
+    return fail(L, n, pos < len ? pos : NO_OFFSET,
+                "%s: incomplete byte (hex digits must come in pairs)", what);
+}
+
+static bool uint_value(loader *L, struct fy_node *n, const char *what, unsigned long min,
+                       unsigned long max, unsigned long *out)
+{
+    const char *s;
+    size_t len;
+    if (!scalar(L, n, what, &s, &len))
+        return false;
+    unsigned long v = 0;
+    size_t i = 0;
+    unsigned base = 10;
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        i = 2;
+    }
+    bool ok = i < len && len - i <= 8;
+    for (; ok && i < len; i++) {
+        char c = s[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (base == 16 && c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (base == 16 && c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            ok = false, d = 0;
+        v = v * base + d;
+    }
+    if (!ok || v < min || v > max)
+        return fail(L, n, NO_OFFSET, "%s must be an integer from %lu to %lu", what, min, max);
+    *out = v;
+    return true;
+}
+
+static bool text_value(loader *L, struct fy_node *n, const char *what, char **out)
+{
+    const char *s;
+    size_t len;
+    if (!scalar(L, n, what, &s, &len))
+        return false;
+    if (len > EMU_MAX_TEXT)
+        return fail(L, n, NO_OFFSET, "%s: too long (at most %d bytes)", what, EMU_MAX_TEXT);
+    if (memchr(s, '\0', len))
+        return fail(L, n, NO_OFFSET, "%s: contains a NUL character", what);
+    char *t = malloc(len + 1);
+    if (!t)
+        return fail(L, n, NO_OFFSET, "out of memory");
+    memcpy(t, s, len);
+    t[len] = '\0';
+    *out = t;
+    return true;
+}
+
+static bool fid_value(loader *L, struct fy_node *n, uint16_t *out)
+{
+    uint8_t b[2];
+    size_t len;
+    if (!hex(L, n, "fid", b, sizeof b, &len))
+        return false;
+    if (len != 2)
+        return fail(L, n, NO_OFFSET, "fid must be 2 bytes (4 hex digits)");
+    *out = (uint16_t)(b[0] << 8 | b[1]);
+    return true;
+}
+
+/* ---- mappings ---- */
+
+static bool keyword(struct fy_node *n, const char *word)
+{
+    size_t len;
+    const char *s = fy_node_get_type(n) == FYNT_SCALAR ? fy_node_get_scalar(n, &len) : NULL;
+    return s && fy_node_get_style(n) != FYNS_ALIAS && len == strlen(word) &&
+           memcmp(s, word, len) == 0;
+}
+
+/* Reads a mapping into `fields`, refusing any key not listed. `where` locates an error when the
+ * node is not a mapping at all (or is NULL). */
+static bool read_map(loader *L, struct fy_node *map, struct fy_node *where, const char *what,
+                     field *fields, size_t nfields)
+{
+    if (!map || fy_node_get_type(map) != FYNT_MAPPING)
+        return fail(L, map ? map : where, NO_OFFSET, "%s must be a mapping", what);
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(map, &it)) != NULL) {
+        struct fy_node *k = fy_node_pair_key(pair);
+        size_t i = 0;
+        while (i < nfields && !(k && keyword(k, fields[i].key)))
+            i++;
+        if (i == nfields) {
+            const char *s = NULL;
+            size_t len = 0;
+            if (k && fy_node_get_type(k) == FYNT_SCALAR)
+                s = fy_node_get_scalar(k, &len);
+            char list[256] = "";
+            size_t used = 0;
+            for (size_t j = 0; j < nfields && used < sizeof list; j++) {
+                int w =
+                    snprintf(list + used, sizeof list - used, "%s%s", j ? ", " : "", fields[j].key);
+                used += w > 0 ? (size_t)w : 0;
+            }
+            return fail(L, k ? k : map, NO_OFFSET, "unknown key '%.*s' in %s (expected: %s)",
+                        s ? (int)(len > 64 ? 64 : len) : 0, s ? s : "", what, list);
+        }
+        fields[i].key_node = k;
+        fields[i].value = fy_node_pair_value(pair);
+        if (!fields[i].value)
+            return fail(L, k, NO_OFFSET, "key '%s' has no value", fields[i].key);
+    }
+    return true;
+}
+
+static struct fy_node *get(field *fields, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(fields[i].key, key) == 0)
+            return fields[i].value;
+    return NULL;
+}
+
+static struct fy_node *get_key(field *fields, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(fields[i].key, key) == 0)
+            return fields[i].key_node;
+    return NULL;
+}
+
+#define NFIELDS(a) (sizeof(a) / sizeof(a)[0])
+#define GET(key) get(f, NFIELDS(f), key)
+#define GET_KEY(key) get_key(f, NFIELDS(f), key)
+
+/* ---- ATR ---- */
+
+/* Checks the ATR's structure (7816-3 clause 8): interface bytes, historical bytes, TCK. */
+static const char *atr_problem(const uint8_t *a, size_t n)
+{
+    if (n < 2)
+        return "too short (TS and T0 at least)";
+    if (a[0] != 0x3B && a[0] != 0x3F)
+        return "TS must be 3B or 3F";
+    size_t k = a[1] & 0x0F, i = 2;
+    unsigned y = a[1] >> 4;
+    bool tck = false;
+    for (;;) {
+        size_t cnt = (size_t)((y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1));
+        if (cnt > n - i)
+            return "interface bytes truncated";
+        i += cnt;
+        if (!(y & 8))
+            break;
+        if (i >= n)
+            return "TD byte missing";
+        uint8_t td = a[i++];
+        if ((td & 0x0F) != 0)
+            tck = true;
+        y = td >> 4;
+    }
+    if (k > n - i)
+        return "historical bytes truncated";
+    i += k;
+    if (tck) {
+        if (i >= n)
+            return "TCK missing (a protocol other than T=0 is indicated)";
+        uint8_t x = 0;
+        for (size_t j = 1; j <= i; j++)
+            x ^= a[j];
+        if (x != 0)
+            return "TCK does not match (XOR of T0..TCK must be 00)";
+        i++;
+    }
+    if (i != n)
+        return "extra bytes after the ATR";
+    return NULL;
+}
+
+/* ---- file tree ---- */
+
+static bool add_total(loader *L, struct fy_node *n, size_t size)
+{
+    if (size > EMU_MAX_TOTAL_DATA - L->total_data)
+        return fail(L, n, NO_OFFSET, "total file content exceeds %u bytes", EMU_MAX_TOTAL_DATA);
+    L->total_data += size;
+    return true;
+}
+
+static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *out_len)
+{
+    char *rel = NULL;
+    if (!text_value(L, n, "data_file", &rel))
+        return false;
+    if (!L->base_dir) {
+        free(rel);
+        return fail(L, n, NO_OFFSET, "data_file needs a profile loaded from a file");
+    }
+    char path[4096];
+    int w = rel[0] == '/' ? snprintf(path, sizeof path, "%s", rel)
+                          : snprintf(path, sizeof path, "%s/%s", L->base_dir, rel);
+    if (w < 0 || (size_t)w >= sizeof path) {
+        free(rel);
+        return fail(L, n, NO_OFFSET, "data_file: path too long");
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    const char *why = NULL;
+    int e = 0;
+    if (fd < 0)
+        e = errno;
+    else if (fstat(fd, &st) != 0)
+        e = errno;
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if (st.st_size > EMU_MAX_FILE_SIZE)
+        why = "larger than 65535 bytes";
+    uint8_t *buf = NULL;
+    size_t got = 0;
+    if (fd >= 0 && !e && !why) {
+        buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+        if (!buf)
+            why = "out of memory";
+        while (buf && got < (size_t)st.st_size) {
+            ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                e = r < 0 ? errno : 0;
+                why = r == 0 ? "file shrank while reading" : NULL;
+                break;
+            }
+            got += (size_t)r;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    if (e || why) {
+        free(buf);
+        fail(L, n, NO_OFFSET, "cannot read data_file '%s': %s", rel, why ? why : strerror(e));
+        free(rel);
+        return false;
+    }
+    free(rel);
+    *out = buf;
+    *out_len = got;
+    return true;
+}
+
+/* Content of a transparent EF from data / data_file / data_pattern / size. */
+static bool parse_transparent(loader *L, emu_file *file, field *f, size_t nf)
+{
+    struct fy_node *data = get(f, nf, "data"), *data_file = get(f, nf, "data_file"),
+                   *pattern = get(f, nf, "data_pattern"), *size_n = get(f, nf, "size"),
+                   *data_text = get(f, nf, "data_text");
+    static const char *const record_keys[] = {"records", "record_size"};
+    for (size_t i = 0; i < NFIELDS(record_keys); i++)
+        if (get(f, nf, record_keys[i]))
+            return fail(L, get_key(f, nf, record_keys[i]), NO_OFFSET,
+                        "'%s' is for record EFs, not transparent ones", record_keys[i]);
+    int sources = (data != NULL) + (data_file != NULL) + (pattern != NULL) + (data_text != NULL);
+    if (sources > 1) {
+        struct fy_node *second = data_text ? get_key(f, nf, "data_text")
+                                 : pattern ? get_key(f, nf, "data_pattern")
+                                           : get_key(f, nf, "data_file");
+        return fail(L, second, NO_OFFSET,
+                    "give only one of data, data_text, data_file, data_pattern");
+    }
+    unsigned long size = 0, start = 0, step = 1;
+    bool has_size = size_n != NULL;
+    if (has_size && !uint_value(L, size_n, "size", 0, EMU_MAX_FILE_SIZE, &size))
+        return false;
+    uint8_t *content = NULL;
+    size_t clen = 0;
+    if (data) {
+        size_t slen = 0;
+        const char *s;
+        if (!scalar(L, data, "data", &s, &slen))
+            return false;
+        size_t bound = slen / 2 + 1 < EMU_MAX_FILE_SIZE ? slen / 2 + 1 : EMU_MAX_FILE_SIZE;
+        content = malloc(bound);
+        if (!content)
+            return fail(L, data, NO_OFFSET, "out of memory");
+        if (!hex(L, data, "data", content, bound, &clen)) {
+            free(content);
+            return false;
+        }
+    } else if (data_text) {
+        const char *s;
+        if (!scalar(L, data_text, "data_text", &s, &clen))
+            return false;
+        if (clen > EMU_MAX_FILE_SIZE)
+            return fail(L, data_text, NO_OFFSET, "data_text: longer than 65535 bytes");
+        content = malloc(clen ? clen : 1);
+        if (!content)
+            return fail(L, data_text, NO_OFFSET, "out of memory");
+        memcpy(content, s, clen);
+    } else if (data_file) {
+        if (!read_data_file(L, data_file, &content, &clen))
+            return false;
+    } else if (pattern) {
+        field pf[] = {{"start", NULL, NULL}, {"step", NULL, NULL}};
+        if (!read_map(L, pattern, get_key(f, nf, "data_pattern"), "data_pattern", pf, NFIELDS(pf)))
+            return false;
+        if (pf[0].value && !uint_value(L, pf[0].value, "start", 0, 255, &start))
+            return false;
+        if (pf[1].value && !uint_value(L, pf[1].value, "step", 0, 255, &step))
+            return false;
+        if (!has_size)
+            return fail(L, get_key(f, nf, "data_pattern"), NO_OFFSET, "data_pattern needs 'size'");
+    }
+    if (has_size && clen > size) {
+        free(content);
+        return fail(L, size_n, NO_OFFSET, "size %lu is smaller than the data (%zu bytes)", size,
+                    clen);
+    }
+    size_t total = has_size ? size : clen;
+    if (!add_total(L, get_key(f, nf, "fid"), total)) {
+        free(content);
+        return false;
+    }
+    if (total > 0) {
+        uint8_t *buf = calloc(1, total);
+        if (!buf) {
+            free(content);
+            return fail(L, size_n, NO_OFFSET, "out of memory");
+        }
+        if (clen)
+            memcpy(buf, content, clen);
+        if (pattern)
+            for (size_t i = 0; i < total; i++)
+                buf[i] = (uint8_t)((start + step * i) & 0xFF);
+        file->data = buf;
+    }
+    free(content);
+    file->size = total;
+    return true;
+}
+
+/* Records of a linear or cyclic EF. */
+static bool parse_records(loader *L, emu_file *file, field *f, size_t nf)
+{
+    static const char *const transparent_keys[] = {"data", "data_text", "data_file", "data_pattern",
+                                                   "size"};
+    for (size_t i = 0; i < NFIELDS(transparent_keys); i++)
+        if (get(f, nf, transparent_keys[i]))
+            return fail(L, get_key(f, nf, transparent_keys[i]), NO_OFFSET,
+                        "'%s' is for transparent EFs; record EFs take 'records'",
+                        transparent_keys[i]);
+    struct fy_node *recs = get(f, nf, "records"), *rs_n = get(f, nf, "record_size");
+    unsigned long rs = 0;
+    if (rs_n && !uint_value(L, rs_n, "record_size", 1, EMU_MAX_RECORD_SIZE, &rs))
+        return false;
+    size_t count = 0;
+    if (recs) {
+        if (fy_node_get_type(recs) != FYNT_SEQUENCE)
+            return fail(L, recs, NO_OFFSET, "records must be a sequence of hex strings");
+        count = (size_t)fy_node_sequence_item_count(recs);
+        if (count > EMU_MAX_RECORDS)
+            return fail(L, recs, NO_OFFSET, "too many records (at most %d)", EMU_MAX_RECORDS);
+    }
+    bool fixed = file->structure != EMU_EF_LINEAR_VARIABLE;
+    uint8_t rec[EMU_MAX_RECORD_SIZE];
+    uint8_t *lens = count ? calloc(count, 1) : NULL;
+    uint8_t *buf = count ? malloc(count * EMU_MAX_RECORD_SIZE) : NULL;
+    if (count && (!lens || !buf)) {
+        free(lens);
+        free(buf);
+        return fail(L, recs, NO_OFFSET, "out of memory");
+    }
+    size_t used = 0, largest = 0, i = 0;
+    void *it = NULL;
+    struct fy_node *item;
+    while (recs && (item = fy_node_sequence_iterate(recs, &it)) != NULL) {
+        size_t len;
+        bool ok = hex(L, item, "record", rec, sizeof rec, &len);
+        if (ok && len == 0)
+            ok = fail(L, item, NO_OFFSET, "a record holds at least one byte");
+        if (ok && rs && len > rs)
+            ok = fail(L, item, NO_OFFSET, "record longer than record_size %lu", rs);
+        if (ok && fixed && !rs && i > 0 && len != lens[0])
+            ok = fail(L, item, NO_OFFSET,
+                      "records of a fixed-size EF differ in length (give record_size to pad)");
+        if (!ok) {
+            free(lens);
+            free(buf);
+            return false;
+        }
+        size_t stored = fixed && rs ? rs : len;
+        memcpy(buf + used, rec, len);
+        memset(buf + used + len, 0, stored - len);
+        lens[i++] = (uint8_t)stored;
+        used += stored;
+        if (stored > largest)
+            largest = stored;
+    }
+    if (fixed && !rs && count == 0) {
+        free(lens);
+        free(buf);
+        return fail(L, get_key(f, nf, "structure"), NO_OFFSET,
+                    "a fixed-size record EF without records needs record_size");
+    }
+    if (!add_total(L, recs, used)) {
+        free(lens);
+        free(buf);
+        return false;
+    }
+    file->data = buf;
+    file->size = used;
+    file->record_len = lens;
+    file->record_count = (uint16_t)count;
+    file->record_size = (uint8_t)(rs ? rs : largest);
+    return true;
+}
+
+static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, uint16_t parent,
+                       uint8_t depth);
+
+static bool parse_children(loader *L, struct fy_node *seq, uint16_t self, uint8_t depth)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "children must be a sequence of files");
+    void *it = NULL;
+    struct fy_node *item;
+    uint16_t last = EMU_NONE;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+        uint16_t idx = L->p->fs.count;
+        if (!parse_file(L, item, seq, self, depth))
+            return false;
+        emu_file *files = L->p->fs.files;
+        if (last == EMU_NONE)
+            files[self].first_child = idx;
+        else
+            files[last].next_sibling = idx;
+        last = idx;
+    }
+    return true;
+}
+
+static const char *structure_name(emu_ef_structure s)
+{
+    switch (s) {
+    case EMU_EF_TRANSPARENT:
+        return "transparent";
+    case EMU_EF_LINEAR_FIXED:
+        return "linear_fixed";
+    case EMU_EF_LINEAR_VARIABLE:
+        return "linear_variable";
+    case EMU_EF_CYCLIC:
+        return "cyclic";
+    }
+    return "?";
+}
+
+/* Checks a new node against its earlier siblings (FID, SFI) and every DF (AID). */
+static bool check_unique(loader *L, uint16_t idx, field *f, size_t nf)
+{
+    const emu_file *files = L->p->fs.files, *me = &files[idx];
+    if (me->parent == EMU_NONE)
+        return true;
+    for (uint16_t s = files[me->parent].first_child; s != EMU_NONE; s = files[s].next_sibling) {
+        if (me->has_fid && files[s].has_fid && files[s].fid == me->fid)
+            return fail(L, get(f, nf, "fid"), NO_OFFSET, "duplicate fid %04X in this DF", me->fid);
+        if (me->sfi && files[s].sfi == me->sfi)
+            return fail(L, get(f, nf, "sfi"), NO_OFFSET, "duplicate sfi %u in this DF", me->sfi);
+    }
+    if (me->aid_len)
+        for (uint16_t i = 0; i < idx; i++)
+            if (files[i].aid_len == me->aid_len && memcmp(files[i].aid, me->aid, me->aid_len) == 0)
+                return fail(L, get(f, nf, "aid"), NO_OFFSET, "duplicate aid on this card");
+    return true;
+}
+
+static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, uint16_t parent,
+                       uint8_t depth)
+{
+    field f[] = {
+        {"fid", NULL, NULL},          {"type", NULL, NULL},       {"structure", NULL, NULL},
+        {"sfi", NULL, NULL},          {"aid", NULL, NULL},        {"label", NULL, NULL},
+        {"children", NULL, NULL},     {"data", NULL, NULL},       {"data_file", NULL, NULL},
+        {"data_pattern", NULL, NULL}, {"data_text", NULL, NULL},  {"size", NULL, NULL},
+        {"records", NULL, NULL},      {"record_size", NULL, NULL}};
+    bool is_mf = parent == EMU_NONE;
+    if (!read_map(L, map, where, is_mf ? "files (the MF)" : "file", f, NFIELDS(f)))
+        return false;
+    if (!is_mf && fy_node_mapping_item_count(map) == 0)
+        return fail(L, where, NO_OFFSET, "empty file entry");
+    if (L->p->fs.count >= EMU_MAX_FILES)
+        return fail(L, map, NO_OFFSET, "too many files (at most %d)", EMU_MAX_FILES);
+    uint16_t idx = L->p->fs.count++;
+    emu_file *file = &L->p->fs.files[idx];
+    memset(file, 0, sizeof *file);
+    file->parent = parent;
+    file->first_child = EMU_NONE;
+    file->next_sibling = EMU_NONE;
+    file->depth = depth;
+
+    emu_file_type type = EMU_FILE_DF;
+    if (GET("type")) {
+        if (keyword(GET("type"), "df"))
+            type = EMU_FILE_DF;
+        else if (keyword(GET("type"), "ef"))
+            type = EMU_FILE_EF;
+        else
+            return fail(L, GET("type"), NO_OFFSET, "type must be 'df' or 'ef'");
+    } else if (!is_mf) {
+        return fail(L, map, NO_OFFSET, "missing key 'type' (df or ef)");
+    }
+    if (is_mf && type != EMU_FILE_DF)
+        return fail(L, GET("type"), NO_OFFSET, "the MF is a df");
+    file->type = type;
+
+    if (GET("fid")) {
+        if (!fid_value(L, GET("fid"), &file->fid))
+            return false;
+        file->has_fid = true;
+        if (is_mf && file->fid != 0x3F00)
+            return fail(L, GET("fid"), NO_OFFSET, "the MF's fid is 3F00");
+        if (!is_mf && (file->fid == 0x3F00 || file->fid == 0x3FFF || file->fid == 0xFFFF))
+            return fail(L, GET("fid"), NO_OFFSET, "fid %04X is reserved", file->fid);
+        if (!is_mf && L->p->fs.files[parent].has_fid && L->p->fs.files[parent].fid == file->fid)
+            return fail(L, GET("fid"), NO_OFFSET, "fid %04X equals its parent DF's fid", file->fid);
+    } else if (is_mf) {
+        file->fid = 0x3F00;
+        file->has_fid = true;
+    } else if (type == EMU_FILE_EF || !GET("aid")) {
+        return fail(L, map, NO_OFFSET, "missing key 'fid'%s",
+                    type == EMU_FILE_DF ? " (a df needs fid or aid)" : "");
+    }
+
+    if (type == EMU_FILE_DF) {
+        static const char *const ef_keys[] = {"structure", "sfi",       "data",
+                                              "data_text", "data_file", "data_pattern",
+                                              "size",      "records",   "record_size"};
+        for (size_t i = 0; i < NFIELDS(ef_keys); i++)
+            if (GET(ef_keys[i]))
+                return fail(L, GET_KEY(ef_keys[i]), NO_OFFSET, "key '%s' is for EFs, not DFs",
+                            ef_keys[i]);
+        if (depth > EMU_MAX_DEPTH)
+            return fail(L, map, NO_OFFSET, "DFs nested deeper than %d levels below the MF",
+                        EMU_MAX_DEPTH);
+        if (GET("aid")) {
+            size_t len;
+            if (!hex(L, GET("aid"), "aid", file->aid, sizeof file->aid, &len))
+                return false;
+            if (len < 1)
+                return fail(L, GET("aid"), NO_OFFSET, "aid must be 1 to 16 bytes");
+            file->aid_len = (uint8_t)len;
+        }
+        if (GET("label") && !text_value(L, GET("label"), "label", &file->label))
+            return false;
+        if (!check_unique(L, idx, f, NFIELDS(f)))
+            return false;
+        if (GET("children"))
+            return parse_children(L, GET("children"), idx, (uint8_t)(depth + 1));
+        return true;
+    }
+
+    static const char *const df_keys[] = {"aid", "label", "children"};
+    for (size_t i = 0; i < NFIELDS(df_keys); i++)
+        if (GET(df_keys[i]))
+            return fail(L, GET_KEY(df_keys[i]), NO_OFFSET, "key '%s' is for DFs, not EFs",
+                        df_keys[i]);
+    file->structure = EMU_EF_TRANSPARENT;
+    if (GET("structure")) {
+        static const emu_ef_structure all[] = {EMU_EF_TRANSPARENT, EMU_EF_LINEAR_FIXED,
+                                               EMU_EF_LINEAR_VARIABLE, EMU_EF_CYCLIC};
+        size_t i = 0;
+        while (i < NFIELDS(all) && !keyword(GET("structure"), structure_name(all[i])))
+            i++;
+        if (i == NFIELDS(all))
+            return fail(L, GET("structure"), NO_OFFSET,
+                        "structure must be transparent, linear_fixed, linear_variable or cyclic");
+        file->structure = all[i];
+    }
+    if (GET("sfi")) {
+        unsigned long sfi;
+        if (!uint_value(L, GET("sfi"), "sfi", 1, 30, &sfi))
+            return false;
+        file->sfi = (uint8_t)sfi;
+    }
+    if (!check_unique(L, idx, f, NFIELDS(f)))
+        return false;
+    if (file->structure == EMU_EF_TRANSPARENT)
+        return parse_transparent(L, file, f, NFIELDS(f));
+    return parse_records(L, file, f, NFIELDS(f));
+}
+
+/* ---- document ---- */
+
+static bool parse_root(loader *L, struct fy_node *root)
+{
+    field f[] = {
+        {"atr", NULL, NULL}, {"label", NULL, NULL}, {"serial", NULL, NULL}, {"files", NULL, NULL}};
+    if (!read_map(L, root, NULL, "the profile", f, NFIELDS(f)))
+        return false;
+    if (!GET("atr"))
+        return fail(L, root, NO_OFFSET, "missing key 'atr'");
+    if (!GET("files"))
+        return fail(L, root, NO_OFFSET, "missing key 'files'");
+    if (!hex(L, GET("atr"), "atr", L->p->atr, sizeof L->p->atr, &L->p->atr_len))
+        return false;
+    const char *why = atr_problem(L->p->atr, L->p->atr_len);
+    if (why)
+        return fail(L, GET("atr"), NO_OFFSET, "atr: %s", why);
+    if (GET("label") && !text_value(L, GET("label"), "label", &L->p->label))
+        return false;
+    if (GET("serial") && !text_value(L, GET("serial"), "serial", &L->p->serial))
+        return false;
+    return parse_file(L, GET("files"), GET_KEY("files"), EMU_NONE, 0);
+}
+
+emu_profile *emu_profile_load_buffer(const char *yaml, size_t len, const char *name,
+                                     const char *base_dir, emu_error *err)
+{
+    if (!name)
+        name = "<buffer>";
+    if (len > EMU_PROFILE_MAX_INPUT) {
+        error_at(err, name, 0, 0, "profile larger than %u bytes", EMU_PROFILE_MAX_INPUT);
+        return NULL;
+    }
+    struct fy_diag_cfg dc;
+    fy_diag_cfg_default(&dc);
+    dc.fp = NULL;
+    dc.output_fn = NULL;
+    dc.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dc);
+    if (!diag) {
+        error_at(err, name, 0, 0, "out of memory");
+        return NULL;
+    }
+    fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg pc = {.search_path = NULL, .flags = FYPCF_QUIET, .diag = diag};
+    struct fy_document *doc = fy_document_build_from_string(&pc, yaml, len);
+    if (!doc) {
+        void *it = NULL;
+        struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+        if (e)
+            error_at(err, name, e->line, e->column, "not valid YAML: %s", e->msg);
+        else
+            error_at(err, name, 0, 0, "not a YAML document");
+        fy_diag_destroy(diag);
+        return NULL;
+    }
+    emu_profile *p = calloc(1, sizeof *p);
+    emu_file *files = calloc(EMU_MAX_FILES, sizeof *files);
+    loader L = {.err = err, .name = name, .base_dir = base_dir, .p = p, .total_data = 0};
+    bool ok = p && files;
+    if (!ok) {
+        free(files);
+        files = NULL;
+        error_at(err, name, 0, 0, "out of memory");
+    } else {
+        p->fs.files = files;
+        struct fy_node *root = fy_document_root(doc);
+        if (!root) {
+            error_at(err, name, 0, 0, "empty profile");
+            ok = false;
+        } else {
+            ok = parse_root(&L, root);
+        }
+    }
+    fy_document_destroy(doc);
+    fy_diag_destroy(diag);
+    if (!ok) {
+        emu_profile_free(p);
+        return NULL;
+    }
+    /* Give back the unused part of the node table. */
+    emu_file *shrunk = realloc(p->fs.files, p->fs.count * sizeof *p->fs.files);
+    if (shrunk)
+        p->fs.files = shrunk;
+    return p;
+}
+
+emu_profile *emu_profile_load(const char *path, emu_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        error_at(err, path, 0, 0, "cannot open profile: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > EMU_PROFILE_MAX_INPUT) {
+        error_at(err, path, 0, 0, "not a regular file of at most %u bytes", EMU_PROFILE_MAX_INPUT);
+        close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    char *buf = malloc(size + 1);
+    while (buf && got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    int e = errno;
+    close(fd);
+    if (!buf || got != size) {
+        error_at(err, path, 0, 0, "cannot read profile: %s", buf ? strerror(e) : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    /* data_file paths are relative to the profile's directory. */
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    emu_profile *p = emu_profile_load_buffer(buf, size, path, dir, err);
+    free(buf);
+    return p;
+}
+
+void emu_profile_free(emu_profile *profile)
+{
+    if (!profile)
+        return;
+    emu_fs_clear(&profile->fs);
+    free(profile->label);
+    free(profile->serial);
+    free(profile);
+}
+
+const uint8_t *emu_profile_atr(const emu_profile *profile, size_t *len)
+{
+    *len = profile->atr_len;
+    return profile->atr;
+}
+
+const char *emu_profile_label(const emu_profile *profile)
+{
+    return profile->label;
+}
+
+const char *emu_profile_serial(const emu_profile *profile)
+{
+    return profile->serial;
+}
+
+const emu_fs *emu_profile_fs(const emu_profile *profile)
+{
+    return &profile->fs;
+}
+
+void emu_error_format(const emu_error *err, char *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return;
+    if (err->line > 0)
+        snprintf(out, cap, "%s:%d:%d: %s", err->file, err->line, err->column, err->message);
+    else
+        snprintf(out, cap, "%s: %s", err->file, err->message);
+}

@@ -1,0 +1,624 @@
+/* sdemu: the emulated card behind vpcd, a private pcscd sandbox around a command, and a
+ * profile checker. See docs/sdemu.md. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "emu_card.h"
+#include "emu_profile.h"
+#include "emu_sandbox.h"
+#include "emu_vpcd.h"
+#include "emu_vpcd_card.h"
+
+#ifndef SDEMU_VERSION
+#define SDEMU_VERSION "unknown"
+#endif
+#ifndef SDEMU_DEFAULT_PROFILE
+#define SDEMU_DEFAULT_PROFILE "vectors/profiles/default.yaml"
+#endif
+
+/* Exit status for sdemu's own failures (bad options, sandbox not started), as env(1) and
+ * timeout(1) do; a command's own status passes through unchanged. */
+#define EXIT_SDEMU 125
+#define DEFAULT_TIMEOUT_S 10.0
+#define STOP_GRACE_MS 5000
+
+static const char *prog = "sdemu";
+
+static void usage_main(FILE *out)
+{
+    fprintf(out, "Usage: sdemu COMMAND [OPTIONS]\n"
+                 "An emulated smart card behind pcscd's vpcd driver.\n\n"
+                 "Commands:\n"
+                 "  serve   be the card in one vpcd reader until vpcd closes\n"
+                 "  run     start a private pcscd with N emulated cards, run a command, tear down\n"
+                 "  check   validate profile files\n\n"
+                 "Options:\n"
+                 "  -h, --help     this text (also: sdemu COMMAND --help)\n"
+                 "  -V, --version  the version\n");
+}
+
+static void usage_serve(FILE *out)
+{
+    fprintf(out, "Usage: sdemu serve --profile FILE --vpcd 127.0.0.1:PORT [--connect-timeout S]\n"
+                 "Loads the profile, connects to vpcd (retrying until it listens) and answers its\n"
+                 "frames until vpcd closes the connection.\n\n"
+                 "  -p, --profile FILE        the card profile (YAML)\n"
+                 "  -v, --vpcd HOST:PORT      vpcd's address; HOST must be 127.0.0.1 or localhost\n"
+                 "  -t, --connect-timeout S   give up connecting after S seconds (default 10)\n"
+                 "  -n, --name NAME           name used in log messages (default \"card\")\n"
+                 "  -h, --help                this text\n");
+}
+
+static void usage_run(FILE *out)
+{
+    fprintf(out,
+            "Usage: sdemu run [--profile FILE]... [--cards N] [--timeout S] [--verbose] --\n"
+            "                 COMMAND [ARGS]\n"
+            "Starts a private pcscd with N vpcd readers and one emulated card in each, waits\n"
+            "until every card is present, runs COMMAND, then stops everything it started and\n"
+            "exits with COMMAND's status (128+N if a signal N killed it; %d if sdemu itself\n"
+            "failed). COMMAND's environment:\n"
+            "  PCSCLITE_CSOCK_NAME  the private pcscd socket (PC/SC clients use it)\n"
+            "  SDEMU_READER         the first card's reader name, e.g. \"sdemu 1 00 00\"\n"
+            "  SDEMU_READERS        all reader names, one per line\n"
+            "  SDEMU_SANDBOX        the sandbox directory (removed afterwards)\n\n"
+            "  -p, --profile FILE  a card profile; give it once per card (default: %s)\n"
+            "  -c, --cards N       number of cards (default: number of profiles, or 1)\n"
+            "  -t, --timeout S     give up if the cards are not present after S seconds\n"
+            "                      (default 10)\n"
+            "  -v, --verbose       log the sandbox, PIDs and pcscd's output on stderr\n"
+            "  -h, --help          this text\n",
+            EXIT_SDEMU, SDEMU_DEFAULT_PROFILE);
+}
+
+static void usage_check(FILE *out)
+{
+    fprintf(out, "Usage: sdemu check FILE...\n"
+                 "Validates profiles: prints \"FILE: ok\" or \"FILE:LINE:COLUMN: message\".\n"
+                 "Exits 1 if any profile has an error.\n\n"
+                 "  -h, --help  this text\n");
+}
+
+static int parse_seconds(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || !(v > 0) || v > 86400)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static emu_profile *load_profile(const char *path)
+{
+    emu_error err;
+    memset(&err, 0, sizeof err);
+    emu_profile *p = emu_profile_load(path, &err);
+    if (!p) {
+        char msg[1200];
+        emu_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
+    }
+    return p;
+}
+
+/* ---- serve ---- */
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"profile", required_argument, NULL, 'p'},
+        {"vpcd", required_argument, NULL, 'v'},
+        {"connect-timeout", required_argument, NULL, 't'},
+        {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *profile_path = NULL, *name = "card";
+    uint16_t port = 0;
+    double timeout = DEFAULT_TIMEOUT_S;
+    int c;
+    while ((c = getopt_long(argc, argv, "+p:v:t:n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            profile_path = optarg;
+            break;
+        case 'v':
+            if (emu_vpcd_parse_address(optarg, &port) != 0) {
+                fprintf(stderr,
+                        "%s serve: bad --vpcd '%s': expected 127.0.0.1:PORT or localhost:PORT\n",
+                        prog, optarg);
+                return EXIT_SDEMU;
+            }
+            break;
+        case 't':
+            if (parse_seconds(optarg, &timeout) != 0) {
+                fprintf(stderr, "%s serve: bad --connect-timeout '%s'\n", prog, optarg);
+                return EXIT_SDEMU;
+            }
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'h':
+            usage_serve(stdout);
+            return 0;
+        default:
+            usage_serve(stderr);
+            return EXIT_SDEMU;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s serve: unexpected argument '%s'\n", prog, argv[optind]);
+        return EXIT_SDEMU;
+    }
+    if (!profile_path || port == 0) {
+        fprintf(stderr, "%s serve: --profile and --vpcd are required\n", prog);
+        usage_serve(stderr);
+        return EXIT_SDEMU;
+    }
+    emu_profile *profile = load_profile(profile_path);
+    if (!profile)
+        return 1;
+    emu_card *card = emu_card_new(profile);
+    emu_profile_free(profile);
+    if (!card) {
+        fprintf(stderr, "%s: %s: out of memory\n", prog, name);
+        return 1;
+    }
+    int fd = emu_vpcd_connect(port, (int)(timeout * 1000), name);
+    if (fd < 0) {
+        emu_card_free(card);
+        return 1;
+    }
+    emu_vpcd_end end = emu_vpcd_serve(fd, &emu_vpcd_card_ops, card, 0, name);
+    close(fd);
+    emu_card_free(card);
+    return end == EMU_VPCD_END_EOF ? 0 : 1;
+}
+
+/* ---- check ---- */
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage_check(stdout);
+            return 0;
+        }
+        usage_check(stderr);
+        return EXIT_SDEMU;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s check: no FILE given\n", prog);
+        usage_check(stderr);
+        return EXIT_SDEMU;
+    }
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        emu_profile *p = load_profile(argv[i]);
+        if (p)
+            printf("%s: ok\n", argv[i]);
+        else
+            rc = 1;
+        emu_profile_free(p);
+    }
+    return rc;
+}
+
+/* ---- run ---- */
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_alarm;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGALRM)
+        got_alarm = 1;
+    else if (sig == SIGCHLD)
+        return; /* only wakes sigsuspend */
+    else if (!got_signal)
+        got_signal = sig;
+}
+
+static void install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a signal must interrupt waitpid. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+}
+
+static void restore_signals_in_child(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void describe_status(int status, char *buf, size_t cap)
+{
+    if (WIFSIGNALED(status))
+        snprintf(buf, cap, "killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+}
+
+typedef struct run_state {
+    emu_sandbox *sb;
+    unsigned cards;
+    pid_t card_pid[EMU_SANDBOX_MAX_READERS];
+    bool verbose;
+} run_state;
+
+static pid_t start_card(unsigned i, const char *profile, uint16_t port, double timeout)
+{
+    char addr[32], name[32], secs[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+    snprintf(name, sizeof name, "card %u", i + 1);
+    snprintf(secs, sizeof secs, "%g", timeout);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    restore_signals_in_child();
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    execl("/proc/self/exe", "sdemu", "serve", "--profile", profile, "--vpcd", addr,
+          "--connect-timeout", secs, "--name", name, (char *)NULL);
+    fprintf(stderr, "%s: exec /proc/self/exe: %s\n", prog, strerror(errno));
+    _exit(EXIT_SDEMU);
+}
+
+/* Notes a child reaped by waitpid(-1): pcscd or a card dying during the run is reported. */
+static void note_exit(run_state *rs, pid_t pid, int status, bool tearing_down)
+{
+    char how[64];
+    describe_status(status, how, sizeof how);
+    if (pid == emu_sandbox_pcscd_pid(rs->sb)) {
+        emu_sandbox_pcscd_reaped(rs->sb);
+        if (!tearing_down)
+            fprintf(stderr, "%s: pcscd (pid %ld) %s during the run\n", prog, (long)pid, how);
+        return;
+    }
+    for (unsigned i = 0; i < rs->cards; i++) {
+        if (rs->card_pid[i] == pid) {
+            rs->card_pid[i] = -1;
+            if (!tearing_down)
+                fprintf(stderr, "%s: card %u (pid %ld) %s during the run\n", prog, i + 1, (long)pid,
+                        how);
+        }
+    }
+}
+
+/* Reaps children that already exited, without blocking. */
+static void reap_ready(run_state *rs, bool tearing_down)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        note_exit(rs, pid, status, tearing_down);
+}
+
+static void teardown(run_state *rs)
+{
+    for (unsigned i = 0; i < rs->cards; i++)
+        if (rs->card_pid[i] > 0)
+            kill(rs->card_pid[i], SIGTERM);
+    reap_ready(rs, true);
+    char dir[64];
+    snprintf(dir, sizeof dir, "%s", rs->sb ? emu_sandbox_dir(rs->sb) : "");
+    emu_sandbox_stop(rs->sb); /* SIGTERM pcscd, wait, remove the directory */
+    rs->sb = NULL;
+    long long deadline = now_ms() + STOP_GRACE_MS;
+    for (unsigned i = 0; i < rs->cards; i++) {
+        while (rs->card_pid[i] > 0) {
+            pid_t r = waitpid(rs->card_pid[i], NULL, WNOHANG);
+            if (r == rs->card_pid[i] || (r < 0 && errno == ECHILD)) {
+                rs->card_pid[i] = -1;
+                break;
+            }
+            if (now_ms() >= deadline) {
+                kill(rs->card_pid[i], SIGKILL);
+                waitpid(rs->card_pid[i], NULL, 0);
+                rs->card_pid[i] = -1;
+                break;
+            }
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rs->verbose)
+        fprintf(stderr, "%s: stopped; removed %s\n", prog, dir);
+}
+
+/* Waits for every card to be present; 0 on success. */
+static int wait_cards(run_state *rs, double timeout)
+{
+    long long deadline = now_ms() + (long long)(timeout * 1000);
+    char err[512];
+    for (unsigned i = 0; i < rs->cards; i++) {
+        for (;;) {
+            if (got_signal)
+                return -1;
+            reap_ready(rs, false);
+            if (rs->card_pid[i] < 0) {
+                fprintf(stderr, "%s: card %u exited before it was present in '%s'\n", prog, i + 1,
+                        emu_sandbox_reader(rs->sb, i));
+                return -1;
+            }
+            long long left = deadline - now_ms();
+            /* Short slices, so a dead card or a signal is noticed quickly. */
+            int slice = left > 200 ? 200 : (int)(left > 0 ? left : 0);
+            int rc = emu_sandbox_wait_card(rs->sb, i, slice, err, sizeof err);
+            if (rc == 0)
+                break;
+            if (rc < 0 || left <= 0) {
+                if (rc > 0)
+                    snprintf(err, sizeof err, "no card in reader '%s' after %g s",
+                             emu_sandbox_reader(rs->sb, i), timeout);
+                fprintf(stderr, "%s: %s\n", prog, err);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static pid_t start_command(run_state *rs, char **argv)
+{
+    size_t total = 1;
+    for (unsigned i = 0; i < rs->cards; i++)
+        total += strlen(emu_sandbox_reader(rs->sb, i)) + 1;
+    char *all = calloc(1, total);
+    if (!all)
+        return -1;
+    for (unsigned i = 0; i < rs->cards; i++) {
+        if (i)
+            strcat(all, "\n");
+        strcat(all, emu_sandbox_reader(rs->sb, i));
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0) {
+        free(all);
+        return pid;
+    }
+    restore_signals_in_child();
+    setenv("PCSCLITE_CSOCK_NAME", emu_sandbox_socket(rs->sb), 1);
+    setenv("SDEMU_READER", emu_sandbox_reader(rs->sb, 0), 1);
+    setenv("SDEMU_READERS", all, 1);
+    setenv("SDEMU_SANDBOX", emu_sandbox_dir(rs->sb), 1);
+    execvp(argv[0], argv);
+    int e = errno;
+    fprintf(stderr, "%s: cannot run %s: %s\n", prog, argv[0], strerror(e));
+    _exit(e == ENOENT ? 127 : 126);
+}
+
+/* Waits for the command; forwards SIGINT/SIGTERM/SIGHUP to it and, if it lingers, kills it. */
+static int wait_command(run_state *rs, pid_t cmd)
+{
+    /* Signals stay blocked except inside sigsuspend, so none can arrive between the checks and
+     * the wait (SIGCHLD wakes it when a child exits). */
+    sigset_t block, orig;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGHUP);
+    sigaddset(&block, SIGALRM);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &orig);
+    /* Only here: elsewhere an interrupting SIGCHLD would disturb the PC/SC calls. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGCHLD, &sa, NULL);
+    int forwarded = 0, rc = -1;
+    while (rc < 0) {
+        if (got_signal && !forwarded) {
+            forwarded = got_signal;
+            kill(cmd, forwarded);
+            alarm(STOP_GRACE_MS / 1000);
+        }
+        if (got_alarm) {
+            got_alarm = 0;
+            kill(cmd, SIGKILL);
+        }
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid == cmd) {
+            alarm(0);
+            if (WIFSIGNALED(status))
+                rc = 128 + WTERMSIG(status);
+            else
+                rc = forwarded ? 128 + forwarded : WEXITSTATUS(status);
+        } else if (pid > 0) {
+            note_exit(rs, pid, status, false);
+        } else if (pid < 0 && errno == ECHILD) {
+            rc = EXIT_SDEMU; /* cannot happen: cmd is our child */
+        } else {
+            sigsuspend(&orig);
+        }
+    }
+    signal(SIGCHLD, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"profile", required_argument, NULL, 'p'}, {"cards", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    const char *profiles[EMU_SANDBOX_MAX_READERS];
+    unsigned n_profiles = 0, cards = 0;
+    double timeout = DEFAULT_TIMEOUT_S;
+    bool verbose = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "+p:c:t:vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (n_profiles == EMU_SANDBOX_MAX_READERS) {
+                fprintf(stderr, "%s run: at most %d cards\n", prog, EMU_SANDBOX_MAX_READERS);
+                return EXIT_SDEMU;
+            }
+            profiles[n_profiles++] = optarg;
+            break;
+        case 'c': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end || v < 1 || v > EMU_SANDBOX_MAX_READERS) {
+                fprintf(stderr, "%s run: bad --cards '%s' (1..%d)\n", prog, optarg,
+                        EMU_SANDBOX_MAX_READERS);
+                return EXIT_SDEMU;
+            }
+            cards = (unsigned)v;
+            break;
+        }
+        case 't':
+            if (parse_seconds(optarg, &timeout) != 0) {
+                fprintf(stderr, "%s run: bad --timeout '%s'\n", prog, optarg);
+                return EXIT_SDEMU;
+            }
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            usage_run(stdout);
+            return 0;
+        default:
+            usage_run(stderr);
+            return EXIT_SDEMU;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s run: no COMMAND given (put it after --)\n", prog);
+        usage_run(stderr);
+        return EXIT_SDEMU;
+    }
+    if (n_profiles == 0)
+        profiles[n_profiles++] = SDEMU_DEFAULT_PROFILE;
+    if (cards == 0)
+        cards = n_profiles;
+    if (n_profiles > 1 && cards != n_profiles) {
+        fprintf(stderr, "%s run: %u profiles given but --cards %u\n", prog, n_profiles, cards);
+        return EXIT_SDEMU;
+    }
+    /* Refuse a bad profile here, with its position, before anything is started. */
+    for (unsigned i = 0; i < n_profiles; i++) {
+        emu_profile *p = load_profile(profiles[i]);
+        if (!p)
+            return EXIT_SDEMU;
+        emu_profile_free(p);
+    }
+
+    install_handlers();
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
+    rs.cards = cards;
+    rs.verbose = verbose;
+    for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)
+        rs.card_pid[i] = -1;
+    emu_sandbox_config cfg = {.readers = cards, .pcscd_output = verbose};
+    char err[512];
+    if (emu_sandbox_start(&cfg, &rs.sb, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return EXIT_SDEMU;
+    }
+    if (verbose)
+        fprintf(stderr, "%s: sandbox %s socket %s\n%s: pcscd pid %ld\n", prog,
+                emu_sandbox_dir(rs.sb), emu_sandbox_socket(rs.sb), prog,
+                (long)emu_sandbox_pcscd_pid(rs.sb));
+    for (unsigned i = 0; i < cards; i++) {
+        const char *profile = profiles[n_profiles > 1 ? i : 0];
+        rs.card_pid[i] = start_card(i, profile, emu_sandbox_port(rs.sb, i), timeout);
+        if (rs.card_pid[i] < 0) {
+            fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+            teardown(&rs);
+            return EXIT_SDEMU;
+        }
+        if (verbose)
+            fprintf(stderr, "%s: card %u pid %ld port %u reader '%s' profile %s\n", prog, i + 1,
+                    (long)rs.card_pid[i], emu_sandbox_port(rs.sb, i), emu_sandbox_reader(rs.sb, i),
+                    profile);
+    }
+    if (wait_cards(&rs, timeout) != 0) {
+        int sig = got_signal;
+        teardown(&rs);
+        return sig ? 128 + sig : EXIT_SDEMU;
+    }
+    pid_t cmd = start_command(&rs, argv + optind);
+    if (cmd < 0) {
+        fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+        teardown(&rs);
+        return EXIT_SDEMU;
+    }
+    if (verbose)
+        fprintf(stderr, "%s: command pid %ld\n", prog, (long)cmd);
+    int rc = wait_command(&rs, cmd);
+    teardown(&rs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_SDEMU;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        usage_main(stdout);
+        return 0;
+    }
+    if (strcmp(sub, "-V") == 0 || strcmp(sub, "--version") == 0) {
+        printf("sdemu %s\n", SDEMU_VERSION);
+        return 0;
+    }
+    /* getopt_long then sees the subcommand as argv[0]. */
+    if (strcmp(sub, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(sub, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(sub, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "%s: unknown command '%s'\n", prog, sub);
+    usage_main(stderr);
+    return EXIT_SDEMU;
+}

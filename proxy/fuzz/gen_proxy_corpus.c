@@ -1,0 +1,101 @@
+/* Records the seed for the 'proxy' fuzz target from real traffic: runs the fuzz target's call
+ * sequence against the in-process reference card through a recording transport and writes the
+ * responses as a script (ATR first, then one frame per command).
+ * Usage: gen-proxy-corpus PROFILE OUT_FILE */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isoiec23465.h"
+#include "px_handle.h"
+#include "px_transport.h"
+
+
+typedef struct rec {
+    px_transport inner;
+    FILE *out;
+} rec;
+
+static void put_frame(FILE *f, const uint8_t *b, size_t n)
+{
+    fputc((int)(n >> 8), f);
+    fputc((int)(n & 0xFF), f);
+    fwrite(b, 1, n, f);
+}
+
+static isoIec23465_Status rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len,
+                                       uint8_t *resp, size_t cap, size_t *resp_len)
+{
+    rec *r = ctx;
+    isoIec23465_Status st =
+        r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
+    if (st == isoIec23465_Success)
+        put_frame(r->out, resp, *resp_len);
+    return st;
+}
+
+static isoIec23465_Status rec_reset(void *ctx)
+{
+    rec *r = ctx;
+    return r->inner.ops->reset(r->inner.ctx);
+}
+
+static isoIec23465_Status rec_atr(void *ctx, uint8_t *atr, size_t cap, size_t *len)
+{
+    rec *r = ctx;
+    isoIec23465_Status st = r->inner.ops->atr(r->inner.ctx, atr, cap, len);
+    if (st == isoIec23465_Success)
+        put_frame(r->out, atr, *len);
+    return st;
+}
+
+static void rec_close(void *ctx)
+{
+    rec *r = ctx;
+    r->inner.ops->close(r->inner.ctx);
+}
+
+static const px_transport_ops rec_ops = {rec_transmit, rec_reset, rec_atr, rec_close};
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s PROFILE OUT_FILE\n", argv[0]);
+        return 2;
+    }
+    rec r;
+    if (px_transport_emu_open(argv[1], &r.inner) != isoIec23465_Success) {
+        fprintf(stderr, "cannot open %s\n", argv[1]);
+        return 1;
+    }
+    r.out = fopen(argv[2], "wb");
+    if (!r.out) {
+        perror(argv[2]);
+        return 1;
+    }
+    px_transport t = {&rec_ops, &r};
+    px_devinfo info;
+    memset(&info, 0, sizeof info);
+    isoIec23465_SecurityDevice *dev = NULL;
+    if (px_connect_transport(&t, &info, &dev) != isoIec23465_Success)
+        return 1;
+    isoIec23465_RootApplication *root = NULL;
+    isoIec23465_SecurityDevice_getRootApplication(dev, &root);
+    static const char *const labels[] = {"public-256", "app-hello", "public-4096"};
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+        isoIec23465_DataContainer *dc = NULL;
+        if (isoIec23465_SecurityDeviceApplication_findObject(root, labels[i], &dc) !=
+            isoIec23465_Success)
+            continue;
+        static uint8_t buf[65536];
+        size_t n = 0, len = sizeof buf;
+        (void)isoIec23465_DataContainer_getSize(dc, &n);
+        (void)isoIec23465_DataContainer_getData(dc, buf, &len);
+        len = sizeof buf;
+        (void)isoIec23465_DataContainer_getDataRange(dc, 3, 40, buf, &len);
+        isoIec23465_Object_release(dc);
+    }
+    isoIec23465_disconnectSecurityDevice(dev);
+    fclose(r.out);
+    return 0;
+}

@@ -1,0 +1,241 @@
+/* APDU engine. Commands are built as codec_capdu and encoded by codec; responses are split
+ * with codec_rapdu_decode. Everything the card controls is bounded: rounds, lengths. */
+#include "px_apdu.h"
+
+#include <string.h>
+
+#include "codec_bytes.h"
+#include "px_error.h"
+
+static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, codec_rapdu *r)
+{
+    size_t n = codec_capdu_encode(cmd, false, c->cbuf, CODEC_CAPDU_MAX);
+    if (n == 0)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "command cannot be encoded (Nc %zu, Ne %zu)", cmd->lc, cmd->ne);
+    size_t rlen = 0;
+    isoIec23465_Status st =
+        c->tr.ops->transmit(c->tr.ctx, c->cbuf, n, c->rbuf, PX_RESPONSE_MAX, &rlen);
+    if (st != isoIec23465_Success)
+        return st;
+    if (rlen > PX_RESPONSE_MAX || !codec_rapdu_decode(c->rbuf, rlen, r))
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "response of %zu bytes is not a response APDU", rlen);
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const uint8_t **data,
+                                    size_t *len, uint16_t *sw)
+{
+    codec_capdu cur = *cmd;
+    size_t total = 0;
+    unsigned wrong_le = 0, get_resp = 0;
+    for (;;) {
+        codec_rapdu r;
+        isoIec23465_Status st = px_send(c, &cur, &r);
+        if (st != isoIec23465_Success)
+            return st;
+        if (r.len > (PX_RESPONSE_MAX - 2) - total)
+            return px_error_set(isoIec23465_SecurityDeviceError, isoIec23465_OriginDevice,
+                                "response data longer than 65536 bytes");
+        uint8_t sw1 = (uint8_t)(r.sw >> 8), sw2 = (uint8_t)r.sw;
+        if (sw1 == 0x6C && total == 0 && r.len == 0 && wrong_le < PX_MAX_WRONG_LE &&
+            cur.ins != 0xC0) {
+            /* Wrong Le: the same command again, Le = exact length (00 means 256). */
+            wrong_le++;
+            cur.ne = sw2 ? sw2 : 256;
+            continue;
+        }
+        if (r.len)
+            memcpy(c->abuf + total, r.data, r.len);
+        total += r.len;
+        if (sw1 == 0x61 && get_resp < PX_MAX_GET_RESPONSE) {
+            get_resp++;
+            codec_capdu gr = {.cla = (uint8_t)(cmd->cla & 0x03),
+                              .ins = 0xC0,
+                              .p1 = 0,
+                              .p2 = 0,
+                              .ne = sw2 ? sw2 : 256};
+            cur = gr;
+            continue;
+        }
+        *data = c->abuf;
+        *len = total;
+        *sw = r.sw;
+        return isoIec23465_Success;
+    }
+}
+
+/* Exchanges and maps a non-9000 SW to its status (6282 and friends are the caller's). */
+static isoIec23465_Status px_exchange_ok(px_conn *c, const codec_capdu *cmd, const char *what,
+                                         const uint8_t **data, size_t *len)
+{
+    uint16_t sw;
+    isoIec23465_Status st = px_apdu_exchange(c, cmd, data, len, &sw);
+    if (st != isoIec23465_Success)
+        return st;
+    if (sw != 0x9000)
+        return px_error_set_sw(sw, what);
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_apdu_select_aid(px_conn *c, const uint8_t *aid, size_t aid_len)
+{
+    codec_capdu cmd = {
+        .cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = aid, .lc = aid_len};
+    const uint8_t *d;
+    size_t n;
+    return px_exchange_ok(c, &cmd, "SELECT by AID", &d, &n);
+}
+
+/* Reads a BER-TLV tag (up to 3 bytes) and definite length (up to 3 bytes). */
+static bool px_tlv(codec_reader *r, unsigned *tag, size_t *len)
+{
+    uint8_t b;
+    if (!codec_read_u8(r, &b))
+        return false;
+    unsigned t = b;
+    if ((b & 0x1F) == 0x1F) {
+        for (int i = 0;; i++) {
+            if (i == 2 || !codec_read_u8(r, &b))
+                return false;
+            t = t << 8 | b;
+            if (!(b & 0x80))
+                break;
+        }
+    }
+    if (!codec_read_u8(r, &b))
+        return false;
+    size_t l = b;
+    if (b == 0x81 || b == 0x82) {
+        uint8_t x;
+        l = 0;
+        for (int i = 0; i < (b & 0x0F); i++) {
+            if (!codec_read_u8(r, &x))
+                return false;
+            l = l << 8 | x;
+        }
+    } else if (b > 0x7F) {
+        return false;
+    }
+    if (l > codec_reader_remaining(r))
+        return false;
+    *tag = t;
+    *len = l;
+    return true;
+}
+
+bool px_apdu_fcp_size(const uint8_t *fcp, size_t len, size_t *size)
+{
+    codec_reader r;
+    unsigned tag;
+    size_t l;
+    const uint8_t *body;
+    codec_reader_init(&r, fcp, len);
+    if (!px_tlv(&r, &tag, &l) || (tag != 0x62 && tag != 0x6F) || !codec_read_bytes(&r, l, &body))
+        return false;
+    codec_reader in;
+    codec_reader_init(&in, body, l);
+    bool have80 = false, have81 = false;
+    size_t s80 = 0, s81 = 0;
+    while (codec_reader_remaining(&in) > 0) {
+        const uint8_t *v;
+        if (!px_tlv(&in, &tag, &l) || !codec_read_bytes(&in, l, &v))
+            return false;
+        if ((tag == 0x80 || tag == 0x81) && l >= 1 && l <= 4) {
+            size_t s = 0;
+            for (size_t i = 0; i < l; i++)
+                s = s << 8 | v[i];
+            if (tag == 0x80) {
+                have80 = true;
+                s80 = s;
+            } else {
+                have81 = true;
+                s81 = s;
+            }
+        }
+    }
+    if (!have80 && !have81)
+        return false;
+    *size = have80 ? s80 : s81;
+    return true;
+}
+
+/* One SELECT asking for the FCP; falls back to P2 0C when the card refuses. */
+static isoIec23465_Status px_select_fcp(px_conn *c, uint8_t p1, const uint8_t *ref, size_t n,
+                                        size_t *size)
+{
+    codec_capdu cmd = {
+        .cla = 0x00, .ins = 0xA4, .p1 = p1, .p2 = 0x04, .data = ref, .lc = n, .ne = 256};
+    const uint8_t *d;
+    size_t dl;
+    uint16_t sw;
+    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
+    if (st != isoIec23465_Success)
+        return st;
+    if (sw == 0x6A86 || sw == 0x6A81) {
+        cmd.p2 = 0x0C;
+        cmd.ne = 0;
+        st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
+        if (st != isoIec23465_Success)
+            return st;
+        dl = 0;
+    }
+    if (sw != 0x9000)
+        return px_error_set_sw(sw, "SELECT");
+    if (!px_apdu_fcp_size(d, dl, size))
+        *size = PX_SIZE_UNKNOWN;
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_apdu_select_obj(px_conn *c, const px_desc_obj *o, size_t *size)
+{
+    if (o->app < 0) {
+        /* Path from the MF, without the leading 3F00 (P1 08). */
+        if (o->path_len == 2)
+            return px_select_fcp(c, 0x00, o->path, 2, size);
+        return px_select_fcp(c, 0x08, o->path + 2, o->path_len - 2, size);
+    }
+    const px_desc_app *app = &c->desc->apps[o->app];
+    isoIec23465_Status st = px_apdu_select_aid(c, app->aid, app->aid_len);
+    if (st != isoIec23465_Success)
+        return st;
+    return px_select_fcp(c, o->path_len == 2 ? 0x02 : 0x09, o->path, o->path_len, size);
+}
+
+isoIec23465_Status px_apdu_read_binary(px_conn *c, size_t offset, size_t length, bool to_eof,
+                                       uint8_t *out, size_t *got)
+{
+    size_t done = 0;
+    while (done < length) {
+        size_t off = offset + done;
+        if (off > PX_READ_BINARY_MAX_OFFSET)
+            return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
+                                "READ BINARY beyond offset 32767 is not supported yet");
+        size_t chunk = length - done < c->max_le ? length - done : c->max_le;
+        codec_capdu cmd = {
+            .cla = 0x00, .ins = 0xB0, .p1 = (uint8_t)(off >> 8), .p2 = (uint8_t)off, .ne = chunk};
+        const uint8_t *d;
+        size_t n;
+        uint16_t sw;
+        isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &n, &sw);
+        if (st != isoIec23465_Success)
+            return st;
+        if (sw == 0x6B00 && to_eof && done > 0)
+            break;
+        if (sw != 0x9000 && sw != 0x6282)
+            return px_error_set_sw(sw, "READ BINARY");
+        if (n > chunk)
+            return px_error_set(isoIec23465_SecurityDeviceError, isoIec23465_OriginDevice,
+                                "READ BINARY answered %zu bytes for Le %zu", n, chunk);
+        if (n == 0 && sw == 0x9000)
+            return px_error_set(isoIec23465_SecurityDeviceError, isoIec23465_OriginDevice,
+                                "READ BINARY answered no data at offset %zu", off);
+        memcpy(out + done, d, n);
+        done += n;
+        if (sw == 0x6282 || (to_eof && n < chunk))
+            break;
+    }
+    *got = done;
+    return isoIec23465_Success;
+}

@@ -1,0 +1,22 @@
+/* What an ATR says about transport capabilities (ISO/IEC 7816-3 structure, 7816-4 card
+ * capabilities in the historical bytes). */
+#ifndef PX_ATR_H
+#define PX_ATR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct px_atr_info {
+    const uint8_t *hist; /* historical bytes, inside the parsed ATR */
+    size_t hist_len;
+    int extended_length;  /* -1 not said, 0 no, 1 yes */
+    int chaining;         /* -1 not said, 0 no, 1 yes */
+    int logical_channels; /* -1 not said, else 1..8 */
+} px_atr_info;
+
+/* Parses atr[0..len). False when the ATR is malformed (too short for what T0/TDi announce);
+ * *out is then untouched. */
+bool px_atr_parse(const uint8_t *atr, size_t len, px_atr_info *out);
+
+#endif

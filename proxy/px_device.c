@@ -1,0 +1,556 @@
+/* Device functions: the device list, connect, disconnect, device attributes. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_bytes.h"
+#include "px_apdu.h"
+#include "px_atr.h"
+#include "px_desc.h"
+#include "px_error.h"
+#include "px_handle.h"
+#include "px_transport.h"
+
+#define PX_MAX_LIST_ENTRIES 64
+
+/* Fills the capability fields of `info` from its ATR. */
+static void px_info_from_atr(px_devinfo *info)
+{
+    px_atr_info a;
+    info->extended_length = -1;
+    info->chaining = 0;
+    info->logical_channels = 1;
+    if (!px_atr_parse(info->atr, info->atr_len, &a))
+        return;
+    info->extended_length = a.extended_length;
+    if (a.chaining >= 0)
+        info->chaining = a.chaining;
+    if (a.logical_channels > 0)
+        info->logical_channels = a.logical_channels;
+    /* PC/SC part 3: contactless cards carry 80 4F ... in their historical bytes. */
+    if (info->iface == isoIec23465_InterfaceContact && a.hist_len >= 2 && a.hist[0] == 0x80 &&
+        a.hist[1] == 0x4F)
+        info->iface = isoIec23465_InterfaceContactless;
+}
+
+static void px_info_pcsc(px_devinfo *info, const px_pcsc_reader *r)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->identifier, sizeof info->identifier, "pcsc:%s", r->name);
+    snprintf(info->spec, sizeof info->spec, "pcsc:%s", r->name);
+    snprintf(info->name, sizeof info->name, "%s", r->name);
+    /* vpcd readers are virtual: the card behind them is an emulator or a relay. */
+    bool virt =
+        strstr(r->name, "Virtual PCD") || strstr(r->name, "vpcd") || strstr(r->name, "sdemu");
+    info->type = virt ? isoIec23465_DeviceVirtual : isoIec23465_DeviceSmartCard;
+    info->iface = virt ? isoIec23465_InterfaceVirtual : isoIec23465_InterfaceContact;
+    info->presence = r->presence;
+    memcpy(info->atr, r->atr, r->atr_len);
+    info->atr_len = r->atr_len;
+    px_info_from_atr(info);
+}
+
+static isoIec23465_Status px_info_emu(px_devinfo *info, const char *path)
+{
+    memset(info, 0, sizeof *info);
+    char abs[PATH_MAX];
+    if (!realpath(path, abs))
+        return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
+                            "emu: %s: no such profile", path);
+    if (strlen(abs) + 5 > sizeof info->identifier)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "emu: profile path too long");
+    isoIec23465_Status st =
+        px_transport_emu_probe(abs, info->atr, sizeof info->atr, &info->atr_len);
+    if (st != isoIec23465_Success)
+        return st;
+    snprintf(info->identifier, sizeof info->identifier, "emu:%s", abs);
+    snprintf(info->spec, sizeof info->spec, "emu:%s", abs);
+    snprintf(info->name, sizeof info->name, "sdemu in-process");
+    info->type = isoIec23465_DeviceVirtual;
+    info->iface = isoIec23465_InterfaceVirtual;
+    info->presence = isoIec23465_PresencePresent;
+    px_info_from_atr(info);
+    return isoIec23465_Success;
+}
+
+static isoIec23465_Status px_list_add(isoIec23465_Handle *list, const px_devinfo *info)
+{
+    if (list->n_entries == PX_MAX_LIST_ENTRIES)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "more than %d devices", PX_MAX_LIST_ENTRIES);
+    isoIec23465_Handle *e = px_handle_new(isoIec23465_TypeSecurityDeviceEntry, list, NULL);
+    if (!e)
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    e->info = *info;
+    list->entries[list->n_entries++] = e;
+    return isoIec23465_Success;
+}
+
+static isoIec23465_Status px_list_pcsc(isoIec23465_Handle *list, const char *only)
+{
+    px_pcsc_reader *r = NULL;
+    size_t n = 0;
+    isoIec23465_Status st = px_transport_pcsc_list(only, &r, &n);
+    for (size_t i = 0; st == isoIec23465_Success && i < n; i++) {
+        px_devinfo info;
+        px_info_pcsc(&info, &r[i]);
+        st = px_list_add(list, &info);
+    }
+    free(r);
+    return st;
+}
+
+static isoIec23465_Status px_list_spec(isoIec23465_Handle *list, const char *tok, size_t len)
+{
+    char item[4096];
+    if (len >= sizeof item)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "device spec too long");
+    memcpy(item, tok, len);
+    item[len] = '\0';
+    if (strcmp(item, "pcsc") == 0)
+        return px_list_pcsc(list, NULL);
+    if (strncmp(item, "pcsc:", 5) == 0 && item[5])
+        return px_list_pcsc(list, item + 5);
+    if (strncmp(item, "emu:", 4) == 0 && item[4]) {
+        px_devinfo info;
+        isoIec23465_Status st = px_info_emu(&info, item + 4);
+        return st == isoIec23465_Success ? px_list_add(list, &info) : st;
+    }
+    return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                        "device spec '%s': expected pcsc, pcsc:<reader> or emu:<profile>", item);
+}
+
+isoIec23465_Status isoIec23465_getSecurityDeviceList(const char *spec,
+                                                     isoIec23465_SecurityDeviceList **list)
+{
+    px_error_clear();
+    if (!list)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "NULL list pointer");
+    if (!spec || !*spec)
+        spec = "pcsc";
+    isoIec23465_Handle *l = px_handle_new(isoIec23465_TypeSecurityDeviceList, NULL, NULL);
+    if (l)
+        l->entries = calloc(PX_MAX_LIST_ENTRIES, sizeof *l->entries);
+    if (!l || !l->entries) {
+        px_handle_free(l);
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    }
+    isoIec23465_Status st = isoIec23465_Success;
+    for (const char *p = spec; st == isoIec23465_Success;) {
+        const char *semi = strchr(p, ';');
+        size_t n = semi ? (size_t)(semi - p) : strlen(p);
+        if (n)
+            st = px_list_spec(l, p, n);
+        if (!semi)
+            break;
+        p = semi + 1;
+    }
+    if (st != isoIec23465_Success) {
+        px_handle_free(l);
+        return st;
+    }
+    *list = l;
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceList_getCount(const isoIec23465_SecurityDeviceList *list, size_t *count)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(list, isoIec23465_TypeSecurityDeviceList, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!count)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL count");
+    *count = list->n_entries;
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status isoIec23465_SecurityDeviceList_getEntry(isoIec23465_SecurityDeviceList *list,
+                                                           size_t index,
+                                                           isoIec23465_SecurityDeviceEntry **entry)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(list, isoIec23465_TypeSecurityDeviceList, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!entry)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL entry");
+    if (index >= list->n_entries)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "index %zu out of range (%zu entries)", index, list->n_entries);
+    *entry = list->entries[index];
+    return isoIec23465_Success;
+}
+
+void isoIec23465_SecurityDeviceList_release(isoIec23465_SecurityDeviceList *list)
+{
+    px_conn *c;
+    isoIec23465_ErrorDetails saved;
+    isoIec23465_getLastError(&saved);
+    if (list &&
+        px_handle_enter(list, isoIec23465_TypeSecurityDeviceList, &c) == isoIec23465_Success)
+        px_handle_free(list);
+    px_error_restore(&saved);
+}
+
+static const char *px_type_text(isoIec23465_DeviceType t)
+{
+    switch (t) {
+    case isoIec23465_DeviceSmartCard:
+        return "smart card";
+    case isoIec23465_DeviceEmbeddedSecureElement:
+        return "eSE";
+    case isoIec23465_DeviceUicc:
+        return "UICC";
+    case isoIec23465_DeviceSecureSd:
+        return "secure SD";
+    case isoIec23465_DeviceUsbToken:
+        return "USB token";
+    case isoIec23465_DeviceVirtual:
+        return "virtual";
+    }
+    return "unknown";
+}
+
+static const char *px_iface_text(isoIec23465_Interface i)
+{
+    switch (i) {
+    case isoIec23465_InterfaceContact:
+        return "contact";
+    case isoIec23465_InterfaceContactless:
+        return "contactless";
+    case isoIec23465_InterfaceEmbedded:
+        return "embedded";
+    case isoIec23465_InterfaceVirtual:
+        return "virtual";
+    }
+    return "unknown";
+}
+
+static const char *px_presence_text(isoIec23465_Presence p)
+{
+    switch (p) {
+    case isoIec23465_PresenceAbsent:
+        return "absent";
+    case isoIec23465_PresencePresent:
+        return "present";
+    case isoIec23465_PresenceInUse:
+        return "in use";
+    case isoIec23465_PresenceExclusive:
+        return "exclusive";
+    }
+    return "unknown";
+}
+
+/* One attribute as text; `c` is the connection (NULL for a list entry). */
+static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_conn *c,
+                                       isoIec23465_DeviceAttribute attr, char *buf, size_t *len)
+{
+    char tmp[400];
+    const px_desc *d = c ? c->desc : NULL;
+    int ext = c ? (c->ext ? 1 : 0) : info->extended_length;
+    const char *text = NULL;
+    switch (attr) {
+    case isoIec23465_AttrIdentifier:
+        text = info->identifier;
+        break;
+    case isoIec23465_AttrName:
+        text = info->name;
+        break;
+    case isoIec23465_AttrDeviceType:
+        text =
+            px_type_text(d && d->device_type ? (isoIec23465_DeviceType)d->device_type : info->type);
+        break;
+    case isoIec23465_AttrInterface:
+        text = px_iface_text(info->iface);
+        break;
+    case isoIec23465_AttrPresence:
+        text = px_presence_text(info->presence);
+        break;
+    case isoIec23465_AttrAtr:
+        codec_hex_encode(info->atr, info->atr_len, tmp, sizeof tmp);
+        text = tmp;
+        break;
+    case isoIec23465_AttrManufacturer:
+        text = d ? d->manufacturer : NULL;
+        break;
+    case isoIec23465_AttrProduct:
+        text = d ? d->product : NULL;
+        break;
+    case isoIec23465_AttrApiLevels:
+        text = d ? d->api_levels : NULL;
+        break;
+    case isoIec23465_AttrExtendedLength:
+        text = ext < 0 ? NULL : ext ? "yes" : "no";
+        break;
+    case isoIec23465_AttrChaining:
+        text = info->chaining ? "yes" : "no";
+        break;
+    case isoIec23465_AttrLogicalChannels:
+        snprintf(tmp, sizeof tmp, "%d", info->logical_channels);
+        text = tmp;
+        break;
+    case isoIec23465_AttrMaxCommandSize:
+        if (ext >= 0) {
+            snprintf(tmp, sizeof tmp, "%d", ext ? 4 + 3 + 65535 + 2 : 4 + 1 + 255 + 1);
+            text = tmp;
+        }
+        break;
+    case isoIec23465_AttrMaxResponseSize:
+        if (c) {
+            snprintf(tmp, sizeof tmp, "%zu", c->max_le);
+            text = tmp;
+        } else if (ext >= 0) {
+            snprintf(tmp, sizeof tmp, "%d", ext ? 65536 : 256);
+            text = tmp;
+        }
+        break;
+    case isoIec23465_AttrApiVersion:
+        text = ISOIEC23465_API_VERSION;
+        break;
+    case isoIec23465_AttrSerialNumber:
+    case isoIec23465_AttrOsVersion:
+        break;
+    default:
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "unknown attribute %d", (int)attr);
+    }
+    if (!text)
+        return px_error_set(isoIec23465_ObjectNotFound, isoIec23465_OriginLocal,
+                            "attribute %d not known for this device", (int)attr);
+    return px_out_text(text, buf, len);
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getAttribute(const isoIec23465_SecurityDeviceEntry *entry,
+                                             isoIec23465_DeviceAttribute attribute, char *buf,
+                                             size_t *len)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!len)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
+    return px_attr_text(&entry->info, NULL, attribute, buf, len);
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getAtr(const isoIec23465_SecurityDeviceEntry *entry, uint8_t *buf,
+                                       size_t *len)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!len)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
+    return px_out_bytes(entry->info.atr, entry->info.atr_len, buf, len);
+}
+
+#define PX_ENTRY_GETTER(fn, ctype, field)                                                          \
+    isoIec23465_Status fn(const isoIec23465_SecurityDeviceEntry *entry, ctype *out)                \
+    {                                                                                              \
+        px_conn *c;                                                                                \
+        px_error_clear();                                                                          \
+        isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);   \
+        if (st != isoIec23465_Success)                                                             \
+            return st;                                                                             \
+        if (!out)                                                                                  \
+            return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,              \
+                                "NULL output");                                                    \
+        *out = entry->info.field;                                                                  \
+        return isoIec23465_Success;                                                                \
+    }
+
+PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getDeviceType, isoIec23465_DeviceType, type)
+PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getInterface, isoIec23465_Interface, iface)
+PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getPresence, isoIec23465_Presence, presence)
+
+/* Picks the first description (by file name) whose criteria hold; may send SELECT by AID. */
+static void px_match_desc(px_conn *c)
+{
+    char err[512] = "";
+    px_desc **all = NULL;
+    size_t n = px_desc_load_dir(px_desc_dir(), &all, err, sizeof err);
+    for (size_t i = 0; i < n && !c->desc; i++) {
+        px_desc *d = all[i];
+        if (!px_desc_match_atr(d, c->info.atr, c->info.atr_len))
+            continue;
+        if (d->match_aid_len &&
+            px_apdu_select_aid(c, d->match_aid, d->match_aid_len) != isoIec23465_Success)
+            continue;
+        c->desc = d;
+        all[i] = NULL;
+    }
+    px_desc_free_all(all, n);
+    px_error_clear(); /* failed probes are not the caller's errors */
+}
+
+/* Connects by an already-described device. */
+static isoIec23465_Status px_connect_info(const px_devinfo *info,
+                                          isoIec23465_SecurityDevice **device)
+{
+    px_transport tr;
+    isoIec23465_Status st;
+    if (strncmp(info->spec, "pcsc:", 5) == 0)
+        st = px_transport_pcsc_open(info->spec + 5, &tr);
+    else if (strncmp(info->spec, "emu:", 4) == 0)
+        st = px_transport_emu_open(info->spec + 4, &tr);
+    else
+        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                          "unknown device spec '%s'", info->spec);
+    if (st != isoIec23465_Success)
+        return st;
+    return px_connect_transport(&tr, info, device);
+}
+
+isoIec23465_Status px_connect_transport(const px_transport *tr, const px_devinfo *info,
+                                        isoIec23465_SecurityDevice **device)
+{
+    px_conn *c = px_conn_new(tr);
+    if (!c)
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    c->info = *info;
+    isoIec23465_Status st =
+        c->tr.ops->atr(c->tr.ctx, c->info.atr, sizeof c->info.atr, &c->info.atr_len);
+    if (st != isoIec23465_Success) {
+        px_conn_unref(c);
+        return st;
+    }
+    if (c->info.presence == isoIec23465_PresenceAbsent)
+        c->info.presence = isoIec23465_PresencePresent;
+    px_info_from_atr(&c->info);
+    pthread_mutex_lock(&c->lock);
+    px_match_desc(c);
+    int ext = c->desc && c->desc->extended_length >= 0 ? c->desc->extended_length
+                                                       : c->info.extended_length == 1;
+    size_t limit = c->desc && c->desc->max_response ? c->desc->max_response : 0;
+    c->ext = ext != 0;
+    c->max_le = c->ext ? 65533 : 256; /* 65533: what one vpcd/pcscd frame carries */
+    if (limit && limit < c->max_le)
+        c->max_le = limit;
+    pthread_mutex_unlock(&c->lock);
+    isoIec23465_Handle *dev = px_handle_new(isoIec23465_TypeSecurityDevice, NULL, c);
+    px_conn_unref(c); /* the handle holds it now */
+    if (!dev)
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    dev->info = c->info;
+    *device = dev;
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status isoIec23465_connectSecurityDevice(const isoIec23465_SecurityDeviceEntry *entry,
+                                                     isoIec23465_SecurityDevice **device)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!device)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "NULL device pointer");
+    return px_connect_info(&entry->info, device);
+}
+
+isoIec23465_Status isoIec23465_connectSecurityDeviceBySpec(const char *spec,
+                                                           isoIec23465_SecurityDevice **device)
+{
+    px_error_clear();
+    if (!spec || !device)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "NULL spec or device pointer");
+    px_devinfo info;
+    memset(&info, 0, sizeof info);
+    if (strncmp(spec, "emu:", 4) == 0 && spec[4]) {
+        isoIec23465_Status st = px_info_emu(&info, spec + 4);
+        if (st != isoIec23465_Success)
+            return st;
+    } else if (strncmp(spec, "pcsc:", 5) == 0 && spec[5] && strlen(spec + 5) < sizeof info.name) {
+        px_pcsc_reader r;
+        memset(&r, 0, sizeof r);
+        snprintf(r.name, sizeof r.name, "%s", spec + 5);
+        r.presence = isoIec23465_PresenceAbsent; /* set on connect */
+        px_info_pcsc(&info, &r);
+    } else {
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "device spec '%s': expected pcsc:<reader> or emu:<profile>", spec);
+    }
+    return px_connect_info(&info, device);
+}
+
+isoIec23465_Status isoIec23465_disconnectSecurityDevice(isoIec23465_SecurityDevice *device)
+{
+    px_conn *c;
+    px_error_clear();
+    if (!device)
+        return isoIec23465_Success;
+    isoIec23465_Status st = px_handle_enter(device, isoIec23465_TypeSecurityDevice, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    c->open = false;
+    c->tr.ops->close(c->tr.ctx);
+    c->tr.ops = NULL;
+    px_handle_leave(c);
+    px_handle_free(device);
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status isoIec23465_SecurityDevice_getRootApplication(isoIec23465_SecurityDevice *device,
+                                                                 isoIec23465_RootApplication **root)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(device, isoIec23465_TypeSecurityDevice, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!root) {
+        px_handle_leave(c);
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "NULL root pointer");
+    }
+    if (!device->root) {
+        isoIec23465_Handle *r = px_handle_new(isoIec23465_TypeRootApplication, device, c);
+        if (!r) {
+            px_handle_leave(c);
+            return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
+                                "out of memory");
+        }
+        snprintf(r->label, sizeof r->label, "%s", c->desc ? c->desc->name : "");
+        r->id[0] = 0x3F;
+        r->id[1] = 0x00;
+        r->id_len = 2;
+        device->root = r;
+    }
+    *root = device->root;
+    px_handle_leave(c);
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status
+isoIec23465_RootApplication_getSecurityDeviceAttribute(const isoIec23465_RootApplication *root,
+                                                       isoIec23465_DeviceAttribute attribute,
+                                                       char *buf, size_t *len)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(root, isoIec23465_TypeRootApplication, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!len)
+        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
+    else
+        st = px_attr_text(&c->info, c, attribute, buf, len);
+    px_handle_leave(c);
+    return st;
+}

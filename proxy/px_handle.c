@@ -1,0 +1,296 @@
+/* Handle registry and class checks. The registry is a plain array under one lock: a stale
+ * pointer is looked up, never dereferenced. */
+#include "px_handle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_apdu.h"
+#include "px_error.h"
+
+#define PX_MAGIC 0x32333436u /* "2346" */
+
+static pthread_mutex_t px_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static isoIec23465_Handle **px_reg;
+static size_t px_reg_n, px_reg_cap;
+
+static isoIec23465_ObjectType px_base_of(isoIec23465_ObjectType t)
+{
+    switch (t) {
+    case isoIec23465_TypeSecurityDeviceApplication:
+    case isoIec23465_TypeSensitiveContainer:
+    case isoIec23465_TypeAuthenticator:
+    case isoIec23465_TypeKey:
+        return isoIec23465_TypeObject;
+    case isoIec23465_TypeRootApplication:
+        return isoIec23465_TypeSecurityDeviceApplication;
+    case isoIec23465_TypeDataContainer:
+        return isoIec23465_TypeSensitiveContainer;
+    case isoIec23465_TypeCertificateContainer:
+        return isoIec23465_TypeDataContainer;
+    case isoIec23465_TypePassword:
+        return isoIec23465_TypeAuthenticator;
+    case isoIec23465_TypeAsymmetricKey:
+    case isoIec23465_TypeSecretKey:
+        return isoIec23465_TypeKey;
+    case isoIec23465_TypePublicKey:
+    case isoIec23465_TypePrivateKey:
+        return isoIec23465_TypeAsymmetricKey;
+    default:
+        return (isoIec23465_ObjectType)0;
+    }
+}
+
+bool px_type_is_a(isoIec23465_ObjectType type, isoIec23465_ObjectType base)
+{
+    for (int depth = 0; type && depth < 8; depth++) {
+        if (type == base)
+            return true;
+        type = px_base_of(type);
+    }
+    return false;
+}
+
+static const char *px_type_name(isoIec23465_ObjectType t)
+{
+    switch (t) {
+    case isoIec23465_TypeSecurityDeviceList:
+        return "SecurityDeviceList";
+    case isoIec23465_TypeSecurityDeviceEntry:
+        return "SecurityDeviceEntry";
+    case isoIec23465_TypeSecurityDevice:
+        return "SecurityDevice";
+    case isoIec23465_TypeObject:
+        return "Object";
+    case isoIec23465_TypeSecurityDeviceApplication:
+        return "SecurityDeviceApplication";
+    case isoIec23465_TypeRootApplication:
+        return "RootApplication";
+    case isoIec23465_TypeSensitiveContainer:
+        return "SensitiveContainer";
+    case isoIec23465_TypeDataContainer:
+        return "DataContainer";
+    case isoIec23465_TypeCertificateContainer:
+        return "CertificateContainer";
+    case isoIec23465_TypeAuthenticator:
+        return "Authenticator";
+    case isoIec23465_TypePassword:
+        return "Password";
+    case isoIec23465_TypeKey:
+        return "Key";
+    case isoIec23465_TypeAsymmetricKey:
+        return "AsymmetricKey";
+    case isoIec23465_TypePublicKey:
+        return "PublicKey";
+    case isoIec23465_TypePrivateKey:
+        return "PrivateKey";
+    case isoIec23465_TypeSecretKey:
+        return "SecretKey";
+    }
+    return "?";
+}
+
+static bool px_reg_has(const isoIec23465_Handle *h)
+{
+    for (size_t i = 0; i < px_reg_n; i++)
+        if (px_reg[i] == h)
+            return true;
+    return false;
+}
+
+isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handle *parent,
+                                  px_conn *conn)
+{
+    isoIec23465_Handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->magic = PX_MAGIC;
+    h->type = type;
+    h->parent = parent;
+    h->conn = conn;
+    h->app = -1;
+    pthread_mutex_lock(&px_reg_lock);
+    if (px_reg_n == px_reg_cap) {
+        size_t cap = px_reg_cap ? px_reg_cap * 2 : 64;
+        isoIec23465_Handle **grown = realloc(px_reg, cap * sizeof *grown);
+        if (!grown) {
+            pthread_mutex_unlock(&px_reg_lock);
+            free(h);
+            return NULL;
+        }
+        px_reg = grown;
+        px_reg_cap = cap;
+    }
+    px_reg[px_reg_n++] = h;
+    if (conn)
+        conn->refs++;
+    pthread_mutex_unlock(&px_reg_lock);
+    return h;
+}
+
+/* Unregisters h and its descendants, appending them to *out (children first). */
+static void px_collect_locked(isoIec23465_Handle *h, isoIec23465_Handle ***out, size_t *n,
+                              size_t *cap)
+{
+    for (size_t i = 0; i < px_reg_n;) {
+        if (px_reg[i]->parent == h) {
+            px_collect_locked(px_reg[i], out, n, cap);
+            i = 0; /* the array changed */
+        } else {
+            i++;
+        }
+    }
+    for (size_t i = 0; i < px_reg_n; i++) {
+        if (px_reg[i] == h) {
+            px_reg[i] = px_reg[--px_reg_n];
+            break;
+        }
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        isoIec23465_Handle **grown = realloc(*out, c * sizeof *grown);
+        if (!grown)
+            return; /* leaks h rather than freeing a handle still reachable */
+        *out = grown;
+        *cap = c;
+    }
+    (*out)[(*n)++] = h;
+}
+
+void px_handle_free(isoIec23465_Handle *h)
+{
+    if (!h)
+        return;
+    isoIec23465_Handle **victims = NULL;
+    size_t n = 0, cap = 0;
+    pthread_mutex_lock(&px_reg_lock);
+    if (px_reg_has(h))
+        px_collect_locked(h, &victims, &n, &cap);
+    pthread_mutex_unlock(&px_reg_lock);
+    for (size_t i = 0; i < n; i++) {
+        isoIec23465_Handle *v = victims[i];
+        if (v->parent && v->parent->root == v)
+            v->parent->root = NULL; /* children go first: the parent is still alive */
+        free(v->entries);
+        px_conn_unref(v->conn);
+        memset(v, 0, sizeof *v);
+        free(v);
+    }
+    free(victims);
+}
+
+isoIec23465_Status px_handle_enter(const isoIec23465_Handle *h, isoIec23465_ObjectType base,
+                                   px_conn **conn)
+{
+    if (!h)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL %s handle",
+                            px_type_name(base));
+    pthread_mutex_lock(&px_reg_lock);
+    if (!px_reg_has(h)) {
+        pthread_mutex_unlock(&px_reg_lock);
+        return px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
+                            "handle released or its device disconnected");
+    }
+    if (base && !px_type_is_a(h->type, base)) {
+        isoIec23465_ObjectType t = h->type;
+        pthread_mutex_unlock(&px_reg_lock);
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "%s handle given where %s is expected", px_type_name(t),
+                            px_type_name(base));
+    }
+    px_conn *c = h->conn;
+    if (c)
+        c->refs++;
+    pthread_mutex_unlock(&px_reg_lock);
+    if (c) {
+        pthread_mutex_lock(&c->lock);
+        if (!c->open) {
+            px_handle_leave(c);
+            return px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
+                                "device disconnected");
+        }
+    }
+    *conn = c;
+    return isoIec23465_Success;
+}
+
+void px_handle_leave(px_conn *conn)
+{
+    if (!conn)
+        return;
+    pthread_mutex_unlock(&conn->lock);
+    px_conn_unref(conn);
+}
+
+px_conn *px_conn_new(const px_transport *tr)
+{
+    px_conn *c = calloc(1, sizeof *c);
+    if (c) {
+        c->rbuf = malloc(PX_RESPONSE_MAX);
+        c->abuf = malloc(PX_RESPONSE_MAX);
+        c->cbuf = malloc(CODEC_CAPDU_MAX);
+    }
+    if (!c || !c->rbuf || !c->abuf || !c->cbuf) {
+        if (c) {
+            free(c->rbuf);
+            free(c->abuf);
+            free(c->cbuf);
+        }
+        free(c);
+        tr->ops->close(tr->ctx);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    c->refs = 1;
+    c->open = true;
+    c->tr = *tr;
+    c->max_le = 256;
+    return c;
+}
+
+void px_conn_unref(px_conn *conn)
+{
+    if (!conn)
+        return;
+    pthread_mutex_lock(&px_reg_lock);
+    int left = --conn->refs;
+    pthread_mutex_unlock(&px_reg_lock);
+    if (left)
+        return;
+    if (conn->tr.ops)
+        conn->tr.ops->close(conn->tr.ctx);
+    px_desc_free(conn->desc);
+    pthread_mutex_destroy(&conn->lock);
+    free(conn->rbuf);
+    free(conn->abuf);
+    free(conn->cbuf);
+    free(conn);
+}
+
+isoIec23465_Status px_out_text(const char *text, char *buf, size_t *len)
+{
+    size_t need = strlen(text) + 1;
+    if (!buf) {
+        *len = need;
+        return isoIec23465_Success;
+    }
+    if (*len < need)
+        return px_error_buffer(need);
+    memcpy(buf, text, need);
+    *len = need;
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_out_bytes(const uint8_t *data, size_t n, uint8_t *buf, size_t *len)
+{
+    if (!buf) {
+        *len = n;
+        return isoIec23465_Success;
+    }
+    if (*len < n)
+        return px_error_buffer(n);
+    if (n)
+        memcpy(buf, data, n);
+    *len = n;
+    return isoIec23465_Success;
+}

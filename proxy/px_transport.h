@@ -1,0 +1,72 @@
+/* The transport seam: the proxy talks to a device only through these operations. Backends:
+ * pcsc: (px_transport_pcsc.c), emu: (px_transport_emu.c, in-process libsdemu), and a scripted
+ * fake for tests and fuzzing (px_transport_fake.c). */
+#ifndef PX_TRANSPORT_H
+#define PX_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isoiec23465.h"
+
+/* Largest response frame a backend returns: 65536 data bytes + SW1 SW2. */
+#define PX_RESPONSE_MAX (65536 + 2)
+#define PX_ATR_MAX 33
+
+typedef struct px_transport_ops {
+    /* Sends one command APDU; writes the response (data || SW1 SW2) into resp[0..cap) and its
+     * length into *resp_len. A response shorter than 2 bytes is the caller's problem to refuse.
+     * Failures: CommunicationError (with details set through px_error_set). Must be bounded in
+     * time. */
+    isoIec23465_Status (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                                   size_t cap, size_t *resp_len);
+    /* Warm reset of the device. */
+    isoIec23465_Status (*reset)(void *ctx);
+    /* The ATR (at most PX_ATR_MAX bytes). */
+    isoIec23465_Status (*atr)(void *ctx, uint8_t *atr, size_t cap, size_t *len);
+    /* Frees the backend; must not block on a device that stopped answering. */
+    void (*close)(void *ctx);
+} px_transport_ops;
+
+typedef struct px_transport {
+    const px_transport_ops *ops;
+    void *ctx;
+} px_transport;
+
+/* Opens "pcsc:" on `reader` (SCardConnect shared, T=0|T=1). Errors: SecurityDeviceNotFound,
+ * CommunicationError. */
+isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out);
+
+/* Opens "emu:" with the profile at `path`. Errors: SecurityDeviceNotFound (profile not
+ * loadable), FunctionNotImplemented (built without libsdemu). */
+isoIec23465_Status px_transport_emu_open(const char *path, px_transport *out);
+
+/* Loads the profile at `path` only to read its ATR (for device lists). Errors as
+ * px_transport_emu_open. */
+isoIec23465_Status px_transport_emu_probe(const char *path, uint8_t *atr, size_t cap, size_t *len);
+
+/* A fake device: `script` is a sequence of length-prefixed frames (2-byte big-endian length,
+ * then bytes); the first frame is the ATR, each further one answers one command. When the
+ * script is exhausted or malformed, transmit fails with CommunicationError. The script is
+ * copied. */
+isoIec23465_Status px_transport_fake_open(const uint8_t *script, size_t len, px_transport *out);
+
+/* Number of commands the fake transport received (for tests), and a copy of the last one. */
+size_t px_transport_fake_count(const px_transport *t);
+size_t px_transport_fake_last(const px_transport *t, uint8_t *buf, size_t cap);
+
+/* One PC/SC reader holding a card, as listed by px_transport_pcsc_list. */
+typedef struct px_pcsc_reader {
+    char name[256];
+    uint8_t atr[PX_ATR_MAX];
+    size_t atr_len;
+    isoIec23465_Presence presence;
+} px_pcsc_reader;
+
+/* Lists the readers holding a card (all, or only the one named `only` when not NULL) through
+ * SCardListReaders and SCardGetStatusChange (timeout 0). No PC/SC service or no reader gives
+ * an empty list. *out is malloc'ed (NULL when *count is 0). Errors: CommunicationError,
+ * NotEnoughMemory. */
+isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out, size_t *count);
+
+#endif
