@@ -2,8 +2,13 @@
 #include "sdc_target.h"
 
 #include <criterion/criterion.h>
+#include <stdlib.h>
 
-char sdc_device_spec[4096];
+const char *sdc_spec(void)
+{
+    const char *s = getenv(SDC_DEVICE_ENV);
+    return s ? s : "";
+}
 isoIec23465_SecurityDevice *sdc_dev;
 isoIec23465_RootApplication *sdc_root;
 
@@ -43,8 +48,8 @@ const char *sdc_why(void)
 
 void sdc_connect(void)
 {
-    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(sdc_device_spec, &sdc_dev);
-    cr_assert_eq(st, isoIec23465_Success, "connect %s: %s (%s)", sdc_device_spec,
+    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(sdc_spec(), &sdc_dev);
+    cr_assert_eq(st, isoIec23465_Success, "connect %s: %s (%s)", sdc_spec(),
                  isoIec23465_statusToString(st), sdc_why());
     st = isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root);
     cr_assert_eq(st, isoIec23465_Success, "getRootApplication: %s", sdc_why());

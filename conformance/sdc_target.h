@@ -7,8 +7,11 @@
 
 #include "isoiec23465.h"
 
-/* The device spec given with --device ("pcsc:<reader>" or "emu:<profile>"). */
-extern char sdc_device_spec[4096];
+/* The device spec given with --device ("pcsc:<reader>" or "emu:<profile>"). Criterion runs
+ * each test in a fresh process image, so main hands it over in the environment variable
+ * SDCONFORM_DEVICE and tests read it through sdc_spec(). */
+#define SDC_DEVICE_ENV "SDCONFORM_DEVICE"
+const char *sdc_spec(void);
 
 /* One data container the target must hold, with a generator for its expected content. */
 typedef struct sdc_container {

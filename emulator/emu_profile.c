@@ -94,9 +94,11 @@ static struct fy_token *first_token(struct fy_node *n)
 
 /* Refuses the profile at node `n`; `inner` is an offset inside a scalar's text (NO_OFFSET for
  * the scalar's start), used only when the text maps 1:1 onto one line of the source. */
-static bool fail(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
+static void fail_at(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static bool fail(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
+/* Always false, visibly so to the static analyzer (which does not follow variadic calls). */
+#define fail(...) (fail_at(__VA_ARGS__), false)
+static void fail_at(loader *L, struct fy_node *n, size_t inner, const char *fmt, ...)
 {
     int line = 0, column = 0;
     struct fy_token *t = first_token(n);
@@ -115,13 +117,14 @@ static bool fail(loader *L, struct fy_node *n, size_t inner, const char *fmt, ..
     va_start(ap, fmt);
     set_error(L->err, L->name, line, column, fmt, ap);
     va_end(ap);
-    return false;
 }
 
 /* ---- scalars ---- */
 
 static bool scalar(loader *L, struct fy_node *n, const char *what, const char **s, size_t *len)
 {
+    *s = NULL;
+    *len = 0;
     if (fy_node_get_type(n) != FYNT_SCALAR || fy_node_get_style(n) == FYNS_ALIAS)
         return fail(L, n, NO_OFFSET, "%s must be a scalar", what);
     *s = fy_node_get_scalar(n, len);
@@ -357,7 +360,7 @@ static bool add_total(loader *L, struct fy_node *n, size_t size)
 static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *out_len)
 {
     char *rel = NULL;
-    if (!text_value(L, n, "data_file", &rel))
+    if (!text_value(L, n, "data_file", &rel) || !rel)
         return false;
     if (!L->base_dir) {
         free(rel);
@@ -404,7 +407,7 @@ static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *
         close(fd);
     if (e || why) {
         free(buf);
-        fail(L, n, NO_OFFSET, "cannot read data_file '%s': %s", rel, why ? why : strerror(e));
+        fail_at(L, n, NO_OFFSET, "cannot read data_file '%s': %s", rel, why ? why : strerror(e));
         free(rel);
         return false;
     }
@@ -777,6 +780,52 @@ static bool parse_root(loader *L, struct fy_node *root)
     return parse_file(L, GET("files"), GET_KEY("files"), EMU_NONE, 0);
 }
 
+/* Length of the valid UTF-8 sequence at s[0..len), or 0 (RFC 3629: no overlongs, surrogates or
+ * code points above U+10FFFF). */
+static size_t utf8_char(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+               : c >= 0xE0 && c <= 0xEF ? 3
+               : c >= 0xF0 && c <= 0xF4 ? 4
+                                        : 0;
+    if (n == 0 || n > len)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+        (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* YAML is Unicode text; libfyaml 0.7 loops forever on some invalid UTF-8 (e.g. "%\xff"), so
+ * the bytes are checked before it sees them. */
+static bool check_text(const char *yaml, size_t len, const char *name, emu_error *err)
+{
+    const unsigned char *s = (const unsigned char *)yaml;
+    int line = 1, column = 1;
+    for (size_t i = 0; i < len;) {
+        size_t n = s[i] == 0 ? 0 : utf8_char(s + i, len - i);
+        if (n == 0) {
+            error_at(err, name, line, column, "not valid YAML: %s",
+                     s[i] == 0 ? "NUL character" : "invalid UTF-8");
+            return false;
+        }
+        if (s[i] == '\n') {
+            line++;
+            column = 1;
+        } else {
+            column++;
+        }
+        i += n;
+    }
+    return true;
+}
+
 emu_profile *emu_profile_load_buffer(const char *yaml, size_t len, const char *name,
                                      const char *base_dir, emu_error *err)
 {
@@ -786,6 +835,8 @@ emu_profile *emu_profile_load_buffer(const char *yaml, size_t len, const char *n
         error_at(err, name, 0, 0, "profile larger than %u bytes", EMU_PROFILE_MAX_INPUT);
         return NULL;
     }
+    if (!check_text(yaml, len, name, err))
+        return NULL;
     struct fy_diag_cfg dc;
     fy_diag_cfg_default(&dc);
     dc.fp = NULL;

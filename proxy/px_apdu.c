@@ -7,6 +7,22 @@
 #include "codec_bytes.h"
 #include "px_error.h"
 
+isoIec23465_Status px_apdu_begin(px_conn *c)
+{
+    if (!c->tr.ops->begin)
+        return isoIec23465_Success;
+    isoIec23465_Status st = c->tr.ops->begin(c->tr.ctx);
+    c->in_transaction = st == isoIec23465_Success;
+    return st;
+}
+
+void px_apdu_end(px_conn *c)
+{
+    if (c->in_transaction && c->tr.ops->end)
+        c->tr.ops->end(c->tr.ctx);
+    c->in_transaction = false;
+}
+
 static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, codec_rapdu *r)
 {
     size_t n = codec_capdu_encode(cmd, false, c->cbuf, CODEC_CAPDU_MAX);

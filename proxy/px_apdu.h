@@ -19,6 +19,11 @@
 /* Size value meaning "the device did not say". */
 #define PX_SIZE_UNKNOWN ((size_t)-1)
 
+/* Brackets the APDUs of one API call with the transport's transaction (when it has one).
+ * px_apdu_end is a no-op when begin failed or was never called. */
+isoIec23465_Status px_apdu_begin(px_conn *c);
+void px_apdu_end(px_conn *c);
+
 /* Sends `cmd`, following 61xx with GET RESPONSE and 6Cxx with a re-send of the same command
  * with Le = xx (each bounded). On success *data and *len are the whole response data (in
  * conn->abuf, valid until the next exchange) and *sw the final status word, which may be any

@@ -9,6 +9,28 @@
 /* Largest content read when the device does not report a size: B0 offsets end at 32767. */
 #define PX_READ_ALL_MAX (PX_READ_BINARY_MAX_OFFSET + 1)
 
+/* Validates a container handle, locks its device and opens the transaction. */
+static isoIec23465_Status px_dc_enter(const isoIec23465_Handle *dc, px_conn **c)
+{
+    isoIec23465_Status st = px_handle_enter(dc, isoIec23465_TypeDataContainer, c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!dc->obj || !(*c)->desc)
+        st = px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
+                          "container has no card reference");
+    else
+        st = px_apdu_begin(*c);
+    if (st != isoIec23465_Success)
+        px_handle_leave(*c);
+    return st;
+}
+
+static void px_dc_leave(px_conn *c)
+{
+    px_apdu_end(c);
+    px_handle_leave(c);
+}
+
 /* Selects the container and learns its size, reading the content when the FCP does not say.
  * When the content had to be read, *content (malloc'ed) holds it. */
 static isoIec23465_Status px_dc_size(px_conn *c, const isoIec23465_Handle *dc, size_t *size,
@@ -30,17 +52,6 @@ static isoIec23465_Status px_dc_size(px_conn *c, const isoIec23465_Handle *dc, s
     *size = got;
     *content = buf;
     return isoIec23465_Success;
-}
-
-static isoIec23465_Status px_dc_enter(const isoIec23465_Handle *dc, px_conn **c)
-{
-    isoIec23465_Status st = px_handle_enter(dc, isoIec23465_TypeDataContainer, c);
-    if (st == isoIec23465_Success && (!dc->obj || !(*c)->desc)) {
-        px_handle_leave(*c);
-        st = px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
-                          "container has no card reference");
-    }
-    return st;
 }
 
 /* Reads [offset, offset+length) into buf after the size is known. */
@@ -69,7 +80,7 @@ isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *
     if (st != isoIec23465_Success)
         return st;
     if (!size) {
-        px_handle_leave(c);
+        px_dc_leave(c);
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL size");
     }
     uint8_t *content;
@@ -78,7 +89,7 @@ isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *
     free(content);
     if (st == isoIec23465_Success)
         *size = s;
-    px_handle_leave(c);
+    px_dc_leave(c);
     return st;
 }
 
@@ -91,7 +102,7 @@ isoIec23465_Status isoIec23465_DataContainer_getData(isoIec23465_DataContainer *
     if (st != isoIec23465_Success)
         return st;
     if (!len) {
-        px_handle_leave(c);
+        px_dc_leave(c);
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
     }
     uint8_t *content;
@@ -106,7 +117,7 @@ isoIec23465_Status isoIec23465_DataContainer_getData(isoIec23465_DataContainer *
             *len = size;
     }
     free(content);
-    px_handle_leave(c);
+    px_dc_leave(c);
     return st;
 }
 
@@ -120,11 +131,11 @@ isoIec23465_Status isoIec23465_DataContainer_getDataRange(isoIec23465_DataContai
     if (st != isoIec23465_Success)
         return st;
     if (!len) {
-        px_handle_leave(c);
+        px_dc_leave(c);
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
     }
     if (buf && *len < length) {
-        px_handle_leave(c);
+        px_dc_leave(c);
         return px_error_buffer(length);
     }
     uint8_t *content;
@@ -141,6 +152,6 @@ isoIec23465_Status isoIec23465_DataContainer_getDataRange(isoIec23465_DataContai
             *len = length;
     }
     free(content);
-    px_handle_leave(c);
+    px_dc_leave(c);
     return st;
 }

@@ -382,6 +382,7 @@ static void px_match_desc(px_conn *c)
     char err[512] = "";
     px_desc **all = NULL;
     size_t n = px_desc_load_dir(px_desc_dir(), &all, err, sizeof err);
+    bool locked = n > 0 && px_apdu_begin(c) == isoIec23465_Success;
     for (size_t i = 0; i < n && !c->desc; i++) {
         px_desc *d = all[i];
         if (!px_desc_match_atr(d, c->info.atr, c->info.atr_len))
@@ -392,6 +393,8 @@ static void px_match_desc(px_conn *c)
         c->desc = d;
         all[i] = NULL;
     }
+    if (locked)
+        px_apdu_end(c);
     px_desc_free_all(all, n);
     px_error_clear(); /* failed probes are not the caller's errors */
 }

@@ -35,12 +35,13 @@ typedef struct px_conn {
     bool open;
     px_transport tr;
     px_devinfo info;
-    px_desc *desc; /* matched description, NULL when none */
-    size_t max_le; /* largest Ne used for READ BINARY */
-    bool ext;      /* extended length used */
-    uint8_t *rbuf; /* response buffer, PX_RESPONSE_MAX bytes */
-    uint8_t *abuf; /* assembly buffer for GET RESPONSE chains, PX_RESPONSE_MAX bytes */
-    uint8_t *cbuf; /* encoded command, CODEC_CAPDU_MAX bytes */
+    px_desc *desc;       /* matched description, NULL when none */
+    size_t max_le;       /* largest Ne used for READ BINARY */
+    bool ext;            /* extended length used */
+    bool in_transaction; /* px_apdu_begin succeeded */
+    uint8_t *rbuf;       /* response buffer, PX_RESPONSE_MAX bytes */
+    uint8_t *abuf;       /* assembly buffer for GET RESPONSE chains, PX_RESPONSE_MAX bytes */
+    uint8_t *cbuf;       /* encoded command, CODEC_CAPDU_MAX bytes */
 } px_conn;
 
 struct isoIec23465_Handle {

@@ -196,7 +196,11 @@ isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, c
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
                             "an AID has 5 to 16 bytes; app pointer must not be NULL");
     }
-    st = px_apdu_select_aid(c, aid, aidLen);
+    st = px_apdu_begin(c);
+    if (st == isoIec23465_Success) {
+        st = px_apdu_select_aid(c, aid, aidLen);
+        px_apdu_end(c);
+    }
     if (st == isoIec23465_Success) {
         isoIec23465_Handle *h = px_handle_new(isoIec23465_TypeSecurityDeviceApplication, root, c);
         if (!h) {

@@ -24,6 +24,11 @@ typedef struct px_transport_ops {
     isoIec23465_Status (*reset)(void *ctx);
     /* The ATR (at most PX_ATR_MAX bytes). */
     isoIec23465_Status (*atr)(void *ctx, uint8_t *atr, size_t cap, size_t *len);
+    /* Optional (NULL when the device has no other users): exclusive access for one API call,
+     * so that another client cannot move the card's current file between our APDUs. begin is
+     * bounded in time; end never blocks. */
+    isoIec23465_Status (*begin)(void *ctx);
+    void (*end)(void *ctx);
     /* Frees the backend; must not block on a device that stopped answering. */
     void (*close)(void *ctx);
 } px_transport_ops;

@@ -14,7 +14,7 @@
 #include "px_error.h"
 #include "px_transport.h"
 
-typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT } px_job_kind;
+typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT, PX_JOB_BEGIN } px_job_kind;
 
 /* Shared by the caller and the helper thread; the last one to drop its reference frees it. */
 typedef struct px_job {
@@ -72,7 +72,19 @@ static void *px_job_run(void *arg)
 {
     px_job *j = arg;
     LONG rv;
-    if (j->kind == PX_JOB_CONNECT) {
+    if (j->kind == PX_JOB_BEGIN) {
+        rv = SCardBeginTransaction(j->card);
+        if (rv == SCARD_W_RESET_CARD) {
+            /* Another client reset the card: take the new session, then lock again. */
+            DWORD proto;
+            rv = SCardReconnect(j->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                SCARD_LEAVE_CARD, &proto);
+            if (rv == SCARD_S_SUCCESS) {
+                j->proto = proto;
+                rv = SCardBeginTransaction(j->card);
+            }
+        }
+    } else if (j->kind == PX_JOB_CONNECT) {
         rv = SCardConnect(j->ctx, j->reader, SCARD_SHARE_SHARED,
                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &j->card, &j->proto);
     } else {
@@ -177,6 +189,40 @@ static isoIec23465_Status px_pcsc_transmit(void *ctx, const uint8_t *cmd, size_t
     return st;
 }
 
+static isoIec23465_Status px_pcsc_begin(void *ctx)
+{
+    px_pcsc *p = ctx;
+    if (p->broken)
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "pcsc: connection broken by an earlier timeout");
+    px_job *j = px_job_new(PX_JOB_BEGIN);
+    if (!j)
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    j->card = p->card;
+    j->proto = p->proto;
+    if (px_job_wait(j) != 0) {
+        p->broken = 1;
+        px_job_unref(j);
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "pcsc: %s stayed locked by another client for %ld ms", p->reader,
+                            px_pcsc_timeout_ms());
+    }
+    LONG rv = j->rv;
+    p->proto = j->proto;
+    px_job_unref(j);
+    if (rv != SCARD_S_SUCCESS)
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "pcsc: SCardBeginTransaction: %s", pcsc_stringify_error(rv));
+    return isoIec23465_Success;
+}
+
+static void px_pcsc_end(void *ctx)
+{
+    px_pcsc *p = ctx;
+    if (!p->broken)
+        SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
+}
+
 static isoIec23465_Status px_pcsc_reset(void *ctx)
 {
     px_pcsc *p = ctx;
@@ -230,6 +276,8 @@ static const px_transport_ops px_pcsc_ops = {
     .transmit = px_pcsc_transmit,
     .reset = px_pcsc_reset,
     .atr = px_pcsc_atr,
+    .begin = px_pcsc_begin,
+    .end = px_pcsc_end,
     .close = px_pcsc_close,
 };
 

@@ -7,6 +7,10 @@
 
 #include "emu_profile.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A response frame never exceeds what one vpcd frame carries: 65533 data bytes + SW1 SW2. */
 #define EMU_RESPONSE_MAX 65535
 
@@ -33,8 +37,13 @@ const uint8_t *emu_card_atr(const emu_card *card, size_t *len);
 
 /* Processes one command APDU and writes the response (data || SW1 SW2) into resp[0..cap).
  * `cap` must be at least 2; responses are limited to min(cap, EMU_RESPONSE_MAX). Returns the
- * response length (always >= 2). A card that is powered off powers on implicitly. */
+ * response length (always >= 2; 0 only when cap < 2). A card that is powered off powers on
+ * implicitly. Allocates nothing; a card serves one caller at a time. */
 size_t emu_card_transmit(emu_card *card, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
                          size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct emu_profile emu_profile;
 
 /* Where and why a profile was refused: printed as "file:line:column: message". */
@@ -39,5 +43,9 @@ const char *emu_profile_serial(const emu_profile *profile);
 
 /* Formats an error as "file:line:column: message" (position omitted when line is 0). */
 void emu_error_format(const emu_error *err, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -74,6 +74,23 @@ Test(profile, not_yaml)
     refused("\tatr: 3B 00\n", 1, 1, "not valid YAML");
 }
 
+/* libfyaml 0.7.12 never returns on "%\xff"; the loader checks the text first. */
+Test(profile, invalid_utf8_and_nul, .timeout = 10)
+{
+    refused("atr: 3B 00\n%\xff\n", 2, 2, "invalid UTF-8");
+    refused("%\xff", 1, 2, "invalid UTF-8");
+    refused("label: \"\xc3\xa9\xc0\xaf\"\n", 1, 10, "invalid UTF-8");
+    refused("label: \"\xed\xa0\x80\"\n", 1, 9, "invalid UTF-8");
+    emu_error err;
+    static const char nul[] = "atr: 3B 00\nfi\0les: {}\n";
+    cr_assert_null(emu_profile_load_buffer(nul, sizeof nul - 1, "t.yaml", NULL, &err));
+    cr_assert_eq(err.line, 2);
+    cr_assert_eq(err.column, 3);
+    cr_assert(strstr(err.message, "NUL"));
+    emu_profile_free(
+        accepted(HEAD "label: \"carte \xc3\xa9\xe2\x82\xac\xf0\x9f\x82\xa1\"\nfiles: {}\n"));
+}
+
 Test(profile, duplicate_yaml_key)
 {
     refused(HEAD "atr: 3B 00\n", 2, 1, "duplicate key");

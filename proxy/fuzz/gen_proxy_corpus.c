@@ -10,7 +10,6 @@
 #include "px_handle.h"
 #include "px_transport.h"
 
-
 typedef struct rec {
     px_transport inner;
     FILE *out;
@@ -23,12 +22,11 @@ static void put_frame(FILE *f, const uint8_t *b, size_t n)
     fwrite(b, 1, n, f);
 }
 
-static isoIec23465_Status rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len,
-                                       uint8_t *resp, size_t cap, size_t *resp_len)
+static isoIec23465_Status rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                                       size_t cap, size_t *resp_len)
 {
     rec *r = ctx;
-    isoIec23465_Status st =
-        r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
+    isoIec23465_Status st = r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
     if (st == isoIec23465_Success)
         put_frame(r->out, resp, *resp_len);
     return st;
@@ -55,7 +53,8 @@ static void rec_close(void *ctx)
     r->inner.ops->close(r->inner.ctx);
 }
 
-static const px_transport_ops rec_ops = {rec_transmit, rec_reset, rec_atr, rec_close};
+static const px_transport_ops rec_ops = {
+    .transmit = rec_transmit, .reset = rec_reset, .atr = rec_atr, .close = rec_close};
 
 int main(int argc, char **argv)
 {

@@ -25,7 +25,8 @@
  *   after checking their arguments; their signatures may still change.
  * - Non-blocking (callback) forms of the functions are not offered by this version.
  * - Thread safety: handles of one device may be used from several threads; calls on one device
- *   are serialised by the proxy.
+ *   are serialised by the proxy. On PC/SC, each call that sends APDUs runs inside one PC/SC
+ *   transaction, so other clients of the card cannot interleave their commands.
  */
 #ifndef ISOIEC23465_H
 #define ISOIEC23465_H

@@ -1,6 +1,7 @@
 /* The public API against the reference card: in-process (emu:<default profile>), or, built with
  * PX_TEST_PCSC, through pcscd (pcsc:$SDEMU_READER, run under `sdemu run`). */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,9 @@ Test(device, list_contains_the_device_with_its_atr)
     cr_assert_arr_eq(atr, ref_atr, sizeof ref_atr);
     char text[1100];
     size_t len = sizeof text;
-    cr_assert_eq(isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrIdentifier, text,
-                                                              &len),
-                 isoIec23465_Success);
+    cr_assert_eq(
+        isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrIdentifier, text, &len),
+        isoIec23465_Success);
     cr_assert_eq(strncmp(text, spec, 4), 0, "identifier %s", text);
     len = sizeof text;
     cr_assert_eq(isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrAtr, text, &len),
@@ -81,9 +82,9 @@ Test(device, list_contains_the_device_with_its_atr)
     cr_assert_str_eq(text, "3B 85 80 01 80 73 B4 01 5B 19");
     cr_assert_eq(len, strlen(text) + 1);
     len = sizeof text;
-    cr_assert_eq(isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrExtendedLength,
-                                                              text, &len),
-                 isoIec23465_Success);
+    cr_assert_eq(
+        isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrExtendedLength, text, &len),
+        isoIec23465_Success);
     cr_assert_str_eq(text, "yes");
     isoIec23465_Presence p;
     cr_assert_eq(isoIec23465_SecurityDeviceEntry_getPresence(e, &p), isoIec23465_Success);
@@ -285,8 +286,7 @@ Test(data, get_data_whole, .init = setup, .fini = teardown)
     dc = find("app-hello");
     char text[64];
     len = sizeof text;
-    cr_assert_eq(isoIec23465_DataContainer_getData(dc, (uint8_t *)text, &len),
-                 isoIec23465_Success);
+    cr_assert_eq(isoIec23465_DataContainer_getData(dc, (uint8_t *)text, &len), isoIec23465_Success);
     cr_assert_eq(len, strlen(hello));
     cr_assert_eq(memcmp(text, hello, len), 0);
 }
@@ -306,14 +306,14 @@ Test(data, get_data_small_buffer, .init = setup, .fini = teardown)
 Test(data, get_data_range, .init = setup, .fini = teardown)
 {
     isoIec23465_DataContainer *dc = find("public-4096");
-    static const size_t cases[][2] = {{0, 1}, {1000, 300}, {255, 2}, {4095, 1}, {100, 0},
-                                      {0, 4096}, {4096, 0}, {3000, 1096}};
+    static const size_t cases[][2] = {{0, 1},   {1000, 300}, {255, 2},  {4095, 1},
+                                      {100, 0}, {0, 4096},   {4096, 0}, {3000, 1096}};
     static uint8_t buf[4096];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len = sizeof buf;
-        cr_assert_eq(isoIec23465_DataContainer_getDataRange(dc, cases[i][0], cases[i][1], buf,
-                                                            &len),
-                     isoIec23465_Success, "range %zu+%zu", cases[i][0], cases[i][1]);
+        cr_assert_eq(
+            isoIec23465_DataContainer_getDataRange(dc, cases[i][0], cases[i][1], buf, &len),
+            isoIec23465_Success, "range %zu+%zu", cases[i][0], cases[i][1]);
         cr_assert_eq(len, cases[i][1]);
         check_public_4096(buf, cases[i][0], len);
     }
@@ -352,17 +352,16 @@ Test(data, get_size, .init = setup, .fini = teardown)
 Test(app, open_application_by_aid, .init = setup, .fini = teardown)
 {
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(root, sdtest_aid, sizeof sdtest_aid,
-                                                             &app),
-                 isoIec23465_Success);
+    cr_assert_eq(
+        isoIec23465_RootApplication_openApplication(root, sdtest_aid, sizeof sdtest_aid, &app),
+        isoIec23465_Success);
     char label[64];
     size_t len = sizeof label;
     cr_assert_eq(isoIec23465_Object_getLabel(app, label, &len), isoIec23465_Success);
     cr_assert_str_eq(label, "sdtest app");
     uint8_t aid[16];
     len = sizeof aid;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len),
-                 isoIec23465_Success);
+    cr_assert_eq(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len), isoIec23465_Success);
     cr_assert_eq(len, sizeof sdtest_aid);
     isoIec23465_Object *o = NULL;
     cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(app, "app-hello", &o),
@@ -434,4 +433,34 @@ Test(status, names)
     cr_assert_str_eq(isoIec23465_statusToString(isoIec23465_Success), "Success");
     cr_assert_str_eq(isoIec23465_statusToString(isoIec23465_ObjectNotFound), "ObjectNotFound");
     cr_assert_str_eq(isoIec23465_statusToString((isoIec23465_Status)999), "Unknown");
+}
+
+/* Several threads on one device: calls are serialised, each read sees the right bytes. */
+static void *reader_thread(void *arg)
+{
+    isoIec23465_DataContainer *dc = arg;
+    static _Thread_local uint8_t buf[4096];
+    for (int i = 0; i < 20; i++) {
+        size_t len = sizeof buf;
+        if (isoIec23465_DataContainer_getData(dc, buf, &len) != isoIec23465_Success || len != 4096)
+            return (void *)1;
+        for (size_t k = 0; k < len; k++)
+            if (buf[k] != (uint8_t)(7 * k))
+                return (void *)1;
+    }
+    return NULL;
+}
+
+Test(threads, concurrent_reads_on_one_device, .init = setup, .fini = teardown)
+{
+    isoIec23465_DataContainer *a = find("public-4096");
+    isoIec23465_DataContainer *b = find("public-4096");
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, reader_thread, i % 2 ? a : b), 0);
+    for (int i = 0; i < 4; i++) {
+        void *rc;
+        pthread_join(th[i], &rc);
+        cr_assert_null(rc, "thread %d read wrong data", i);
+    }
 }

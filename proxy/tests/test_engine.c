@@ -111,8 +111,7 @@ Test(engine, resend_after_6cxx, .fini = stop)
     start(&S);
     uint8_t buf[16];
     size_t len = sizeof buf;
-    cr_assert_eq(isoIec23465_DataContainer_getDataRange(dc, 0, 16, buf, &len),
-                 isoIec23465_Success);
+    cr_assert_eq(isoIec23465_DataContainer_getDataRange(dc, 0, 16, buf, &len), isoIec23465_Success);
     for (size_t i = 0; i < 16; i++)
         cr_assert_eq(buf[i], (uint8_t)i);
     uint8_t cmd[16];
@@ -187,8 +186,7 @@ Test(engine, endless_6cxx_is_bounded, .fini = stop)
     start(&S);
     uint8_t buf[16];
     size_t len = sizeof buf;
-    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len),
-                 isoIec23465_SecurityDeviceError);
+    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_SecurityDeviceError);
     isoIec23465_ErrorDetails d;
     isoIec23465_getLastError(&d);
     cr_assert(d.hasStatusWord);
@@ -205,8 +203,7 @@ Test(engine, endless_61xx_is_bounded, .fini = stop)
     start(&S);
     uint8_t buf[256];
     size_t len = sizeof buf;
-    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len),
-                 isoIec23465_SecurityDeviceError);
+    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_SecurityDeviceError);
     cr_assert_eq(px_transport_fake_count(&dev->conn->tr), 1 + 1 + 1 + PX_MAX_GET_RESPONSE);
 }
 
@@ -218,8 +215,7 @@ Test(engine, more_data_than_asked_is_refused, .fini = stop)
     start(&S);
     uint8_t buf[16];
     size_t len = sizeof buf;
-    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len),
-                 isoIec23465_SecurityDeviceError);
+    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_SecurityDeviceError);
     cr_assert_eq(len, sizeof buf);
 }
 
@@ -231,8 +227,7 @@ Test(engine, no_data_with_9000_is_refused, .fini = stop)
     start(&S);
     uint8_t buf[16];
     size_t len = sizeof buf;
-    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len),
-                 isoIec23465_SecurityDeviceError);
+    cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_SecurityDeviceError);
 }
 
 Test(engine, card_error_keeps_the_sw, .fini = stop)
@@ -295,8 +290,7 @@ Test(status, table_maps_every_sw_of_api_md)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int tries = 99;
-        cr_assert_eq(px_status_from_sw(cases[i].sw, &tries), cases[i].st, "SW %04X",
-                     cases[i].sw);
+        cr_assert_eq(px_status_from_sw(cases[i].sw, &tries), cases[i].st, "SW %04X", cases[i].sw);
         if ((cases[i].sw & 0xFFF0) == 0x63C0)
             cr_assert_eq(tries, cases[i].sw & 0x0F);
         else
