@@ -58,15 +58,15 @@ static isoIec23465_Status px_info_emu(px_devinfo *info, const char *path)
     if (!realpath(path, abs))
         return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
                             "emu: %s: no such profile", path);
-    if (strlen(abs) + 5 > sizeof info->identifier)
+    int n = snprintf(info->identifier, sizeof info->identifier, "emu:%s", abs);
+    if (n < 0 || (size_t)n >= sizeof info->identifier || (size_t)n >= sizeof info->spec)
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
                             "emu: profile path too long");
+    memcpy(info->spec, info->identifier, (size_t)n + 1);
     isoIec23465_Status st =
         px_transport_emu_probe(abs, info->atr, sizeof info->atr, &info->atr_len);
     if (st != isoIec23465_Success)
         return st;
-    snprintf(info->identifier, sizeof info->identifier, "emu:%s", abs);
-    snprintf(info->spec, sizeof info->spec, "emu:%s", abs);
     snprintf(info->name, sizeof info->name, "sdemu in-process");
     info->type = isoIec23465_DeviceVirtual;
     info->iface = isoIec23465_InterfaceVirtual;
