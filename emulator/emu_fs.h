@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emu_access.h"
 #include "emu_profile.h"
 
 /* Bounds on what a profile may describe: they keep a hostile profile from exhausting memory or
@@ -51,6 +52,7 @@ typedef struct emu_file {
     uint8_t record_size; /* fixed/cyclic: the record length; variable: the largest */
     uint8_t *record_len; /* record_count entries; NULL for transparent EFs */
     char *label;         /* DF only, optional, NUL-terminated */
+    emu_rule access[EMU_OP_COUNT];
 } emu_file;
 
 typedef struct emu_fs {
