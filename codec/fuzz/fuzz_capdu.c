@@ -15,7 +15,9 @@ static bool same_fields(const codec_capdu *a, const codec_capdu *b)
         return false;
     if ((a->data == NULL) != (b->data == NULL))
         return false;
-    return a->lc == 0 || memcmp(a->data, b->data, a->lc) == 0;
+    if (a->lc == 0)
+        return true;
+    return a->data && b->data && memcmp(a->data, b->data, a->lc) == 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -45,7 +45,7 @@ struct emu_sandbox {
     int have_ctx;
 };
 
-static void say(char *err, size_t cap, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void say(char *err, size_t cap, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -164,7 +164,7 @@ static int bind_socket(const char *path, char *err, size_t cap)
         say(err, cap, "socket path too long: %s", path);
         return -1;
     }
-    strcpy(sa.sun_path, path);
+    memcpy(sa.sun_path, path, strlen(path) + 1); /* length checked above */
     /* Not close-on-exec: pcscd inherits it on fd 3. The parent closes its copy after fork. */
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) {

@@ -405,11 +405,16 @@ static pid_t start_command(run_state *rs, char **argv)
     char *all = calloc(1, total);
     if (!all)
         return -1;
+    size_t used = 0;
     for (unsigned i = 0; i < rs->cards; i++) {
+        const char *name = emu_sandbox_reader(rs->sb, i);
+        size_t n = strlen(name);
         if (i)
-            strcat(all, "\n");
-        strcat(all, emu_sandbox_reader(rs->sb, i));
+            all[used++] = '\n';
+        memcpy(all + used, name, n); /* total counted every name and separator above */
+        used += n;
     }
+    all[used] = '\0';
     fflush(NULL);
     pid_t pid = fork();
     if (pid != 0) {
