@@ -70,7 +70,9 @@ static void usage_run(FILE *out)
             "  PCSCLITE_CSOCK_NAME  the private pcscd socket (PC/SC clients use it)\n"
             "  SDEMU_READER         the first card's reader name, e.g. \"sdemu 1 00 00\"\n"
             "  SDEMU_READERS        all reader names, one per line\n"
-            "  SDEMU_SANDBOX        the sandbox directory (removed afterwards)\n\n"
+            "  SDEMU_SANDBOX        the sandbox directory (removed afterwards)\n"
+            "Read by sdemu run: SDEMU_PCSCD (pcscd program, default " EMU_SANDBOX_PCSCD ") and\n"
+            "SDEMU_VPCD_DRIVER (vpcd driver, default " EMU_SANDBOX_DRIVER ").\n\n"
             "  -p, --profile FILE  a card profile; give it once per card (default: %s)\n"
             "  -c, --cards N       number of cards (default: number of profiles, or 1)\n"
             "  -t, --timeout S     give up if the cards are not present after S seconds\n"
@@ -560,7 +562,11 @@ static int cmd_run(int argc, char **argv)
     rs.verbose = verbose;
     for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)
         rs.card_pid[i] = -1;
-    emu_sandbox_config cfg = {.readers = cards, .pcscd_output = verbose};
+    /* SDEMU_PCSCD and SDEMU_VPCD_DRIVER point at a pcscd or vpcd driver installed elsewhere. */
+    emu_sandbox_config cfg = {.readers = cards,
+                              .pcscd_output = verbose,
+                              .pcscd = getenv("SDEMU_PCSCD"),
+                              .driver = getenv("SDEMU_VPCD_DRIVER")};
     char err[512];
     if (emu_sandbox_start(&cfg, &rs.sb, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", prog, err);

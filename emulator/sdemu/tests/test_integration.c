@@ -287,3 +287,33 @@ Test(integration, run_refuses_bad_profile_before_starting, .init = arm_watchdog)
     cr_assert_eq(r.status, 125, "status %d", r.status);
     cr_assert_not_null(strstr(r.err, path), "%s", r.err);
 }
+
+/* Runs `sdemu run -- /bin/true` with one environment variable set; returns what it printed. */
+static void run_with_env(const char *assignment, result *r)
+{
+    char *argv[] = {"/usr/bin/env",
+                    (char *)assignment,
+                    (char *)env_path("SDEMU_EXE"),
+                    "run",
+                    "--",
+                    "/bin/true",
+                    NULL};
+    run(argv, r);
+}
+
+Test(integration, run_reports_missing_pcscd, .init = arm_watchdog)
+{
+    static result r;
+    run_with_env("SDEMU_PCSCD=/nonexistent/pcscd", &r);
+    cr_assert_eq(r.status, 125, "status %d", r.status);
+    cr_assert_not_null(strstr(r.err, "pcscd not found at /nonexistent/pcscd"), "%s", r.err);
+}
+
+Test(integration, run_reports_missing_vpcd_driver, .init = arm_watchdog)
+{
+    static result r;
+    run_with_env("SDEMU_VPCD_DRIVER=/nonexistent/libifdvpcd.so", &r);
+    cr_assert_eq(r.status, 125, "status %d", r.status);
+    cr_assert_not_null(strstr(r.err, "vpcd driver not found at /nonexistent/libifdvpcd.so"), "%s",
+                       r.err);
+}
