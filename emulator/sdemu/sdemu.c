@@ -263,6 +263,24 @@ static void restore_signals_in_child(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* fork() for a child that will exec: signals stay blocked across the fork, so one sent to the
+ * child before it restored the default handlers is not swallowed by ours (the child would then
+ * run on until SIGKILL). Returns as fork() does; the child has default handlers, nothing blocked.
+ */
+static pid_t fork_child(void)
+{
+    sigset_t all_signals, orig;
+    sigfillset(&all_signals);
+    sigprocmask(SIG_BLOCK, &all_signals, &orig);
+    pid_t pid = fork();
+    if (pid == 0) {
+        restore_signals_in_child();
+        return 0;
+    }
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    return pid;
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -292,10 +310,9 @@ static pid_t start_card(unsigned i, const char *profile, uint16_t port, double t
     snprintf(name, sizeof name, "card %u", i + 1);
     snprintf(secs, sizeof secs, "%g", timeout);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid != 0)
         return pid;
-    restore_signals_in_child();
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     execl("/proc/self/exe", "sdemu", "serve", "--profile", profile, "--vpcd", addr,
@@ -418,12 +435,11 @@ static pid_t start_command(run_state *rs, char **argv)
     }
     all[used] = '\0';
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid != 0) {
         free(all);
         return pid;
     }
-    restore_signals_in_child();
     setenv("PCSCLITE_CSOCK_NAME", emu_sandbox_socket(rs->sb), 1);
     setenv("SDEMU_READER", emu_sandbox_reader(rs->sb, 0), 1);
     setenv("SDEMU_READERS", all, 1);
