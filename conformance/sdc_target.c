@@ -30,7 +30,7 @@ static uint8_t sdc_hello(size_t i)
 
 const sdc_container sdc_containers[] = {
     {"public-256", {0x01, 0x01}, 256, sdc_identity},
-    {"public-4096", {0x01, 0x02}, 4096, sdc_times7},
+    {"public-4096", {0x01, 0x04}, 4096, sdc_times7},
     {"app-hello", {0x50, 0x01}, 33, sdc_hello},
 };
 const size_t sdc_n_containers = sizeof sdc_containers / sizeof sdc_containers[0];

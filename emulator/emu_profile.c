@@ -14,6 +14,9 @@
 
 #include "codec_bytes.h"
 #include "emu_fs.h"
+#include "emu_card_internal.h"
+#include "emu_pin.h"
+#include "emu_transport.h"
 
 /* A profile larger than this is not a card: refusing it bounds memory before parsing. */
 #define EMU_PROFILE_MAX_INPUT (64u * 1024 * 1024)
@@ -24,6 +27,8 @@ struct emu_profile {
     char *label;
     char *serial;
     emu_fs fs;
+    emu_transport tp;
+    emu_pin_table pins;
 };
 
 typedef struct loader {
@@ -423,7 +428,7 @@ static bool parse_transparent(loader *L, emu_file *file, field *f, size_t nf)
     struct fy_node *data = get(f, nf, "data"), *data_file = get(f, nf, "data_file"),
                    *pattern = get(f, nf, "data_pattern"), *size_n = get(f, nf, "size"),
                    *data_text = get(f, nf, "data_text");
-    static const char *const record_keys[] = {"records", "record_size"};
+    static const char *const record_keys[] = {"records", "record_size", "max_records"};
     for (size_t i = 0; i < NFIELDS(record_keys); i++)
         if (get(f, nf, record_keys[i]))
             return fail(L, get_key(f, nf, record_keys[i]), NO_OFFSET,
@@ -512,14 +517,18 @@ static bool parse_records(loader *L, emu_file *file, field *f, size_t nf)
 {
     static const char *const transparent_keys[] = {"data", "data_text", "data_file", "data_pattern",
                                                    "size"};
+    /* (max_records is refused for transparent EFs in parse_transparent) */
     for (size_t i = 0; i < NFIELDS(transparent_keys); i++)
         if (get(f, nf, transparent_keys[i]))
             return fail(L, get_key(f, nf, transparent_keys[i]), NO_OFFSET,
                         "'%s' is for transparent EFs; record EFs take 'records'",
                         transparent_keys[i]);
-    struct fy_node *recs = get(f, nf, "records"), *rs_n = get(f, nf, "record_size");
-    unsigned long rs = 0;
+    struct fy_node *recs = get(f, nf, "records"), *rs_n = get(f, nf, "record_size"),
+                   *max_n = get(f, nf, "max_records");
+    unsigned long rs = 0, max_records = 0;
     if (rs_n && !uint_value(L, rs_n, "record_size", 1, EMU_MAX_RECORD_SIZE, &rs))
+        return false;
+    if (max_n && !uint_value(L, max_n, "max_records", 1, EMU_MAX_RECORDS, &max_records))
         return false;
     size_t count = 0;
     if (recs) {
@@ -570,21 +579,338 @@ static bool parse_records(loader *L, emu_file *file, field *f, size_t nf)
         return fail(L, get_key(f, nf, "structure"), NO_OFFSET,
                     "a fixed-size record EF without records needs record_size");
     }
-    if (!add_total(L, recs, used)) {
+    /* The card keeps record i at i * record_size, with room for max_records records. */
+    size_t slot = rs ? rs : largest;
+    if (max_n && max_records < count) {
+        free(lens);
+        free(buf);
+        return fail(L, max_n, NO_OFFSET, "max_records %lu is less than the %zu records",
+                    max_records, count);
+    }
+    size_t room = max_n ? max_records : count;
+    if (slot == 0 && room > 0) {
+        free(lens);
+        free(buf);
+        return fail(L, max_n, NO_OFFSET, "max_records needs record_size");
+    }
+    if (!add_total(L, recs ? recs : max_n, room * slot)) {
         free(lens);
         free(buf);
         return false;
     }
-    file->data = buf;
-    file->size = used;
-    file->record_len = lens;
+    uint8_t *slots = room ? calloc(room, slot) : NULL;
+    uint8_t *slot_lens = room ? calloc(room, 1) : NULL;
+    if (room && (!slots || !slot_lens)) {
+        free(slots);
+        free(slot_lens);
+        free(lens);
+        free(buf);
+        return fail(L, recs, NO_OFFSET, "out of memory");
+    }
+    for (size_t r = 0, off = 0; r < count; off += lens[r], r++) {
+        memcpy(slots + r * slot, buf + off, lens[r]);
+        slot_lens[r] = lens[r];
+    }
+    free(lens);
+    free(buf);
+    file->data = slots;
+    file->size = room * slot;
+    file->record_len = slot_lens;
     file->record_count = (uint16_t)count;
-    file->record_size = (uint8_t)(rs ? rs : largest);
+    file->record_max = (uint16_t)room;
+    file->record_size = (uint8_t)slot;
+    return true;
+}
+
+/* ---- security: PIN objects and access rules (docs/profile.md, "Security") ---- */
+
+static bool bool_value(loader *L, struct fy_node *n, const char *what, bool *out);
+
+/* The PIN a token of an access expression names, as seen from DF `df`: a reference written
+ * 0xNN, or a PIN's name. Returns the PIN index or EMU_PIN_NO_INDEX. */
+static int pin_token(loader *L, uint16_t df, const char *tok, size_t len)
+{
+    const emu_pin_table *t = &L->p->pins;
+    if (len == 4 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X') && is_hex_digit(tok[2]) &&
+        is_hex_digit(tok[3])) {
+        uint8_t b;
+        size_t bl, pos;
+        if (!codec_hex_decode(tok + 2, 2, &b, 1, &bl, &pos))
+            return EMU_PIN_NO_INDEX;
+        return emu_pin_find(t, &L->p->fs, df, b);
+    }
+    for (uint16_t d = df; d != EMU_NONE; d = L->p->fs.files[d].parent)
+        for (uint16_t i = 0; i < t->count; i++)
+            if (t->pins[i].owner == d && strlen(t->pins[i].name) == len &&
+                memcmp(t->pins[i].name, tok, len) == 0)
+                return i;
+    return EMU_PIN_NO_INDEX;
+}
+
+/* An access expression: `always`, `never`, or PINs joined by `and` (binds first) and `or`,
+ * e.g. "user or so", "user and 0x81". */
+static bool rule_value(loader *L, struct fy_node *n, uint16_t df, emu_rule *out)
+{
+    const char *s;
+    size_t len;
+    if (!scalar(L, n, "access rule", &s, &len))
+        return false;
+    emu_rule r;
+    memset(&r, 0, sizeof r);
+    if (len == 6 && memcmp(s, "always", 6) == 0) {
+        *out = r;
+        return true;
+    }
+    r.kind = EMU_RULE_NEVER;
+    if (len == 5 && memcmp(s, "never", 5) == 0) {
+        *out = r;
+        return true;
+    }
+    r.kind = EMU_RULE_PINS;
+    r.n_terms = 1;
+    bool want_pin = true;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == ' ') {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < len && s[i] != ' ')
+            i++;
+        const char *tok = s + start;
+        size_t tl = i - start;
+        if (want_pin) {
+            int idx = pin_token(L, df, tok, tl);
+            if (idx == EMU_PIN_NO_INDEX)
+                return fail(L, n, start, "access rule: '%.*s' is not a PIN visible here",
+                            (int)(tl > 32 ? 32 : tl), tok);
+            uint8_t t = (uint8_t)(r.n_terms - 1);
+            if (r.terms[t].n >= EMU_RULE_MAX_PINS)
+                return fail(L, n, start, "access rule: at most %d PINs joined by 'and'",
+                            EMU_RULE_MAX_PINS);
+            r.terms[t].pin_ref[r.terms[t].n++] = L->p->pins.pins[idx].ref;
+            want_pin = false;
+        } else if (tl == 3 && memcmp(tok, "and", 3) == 0) {
+            want_pin = true;
+        } else if (tl == 2 && memcmp(tok, "or", 2) == 0) {
+            if (r.n_terms >= EMU_RULE_MAX_TERMS)
+                return fail(L, n, start, "access rule: at most %d alternatives joined by 'or'",
+                            EMU_RULE_MAX_TERMS);
+            r.n_terms++;
+            want_pin = true;
+        } else {
+            return fail(L, n, start, "access rule: expected 'and' or 'or'");
+        }
+    }
+    if (want_pin)
+        return fail(L, n, NO_OFFSET,
+                    "access rule must be always, never, or PINs joined by 'and' / 'or'");
+    *out = r;
+    return true;
+}
+
+static const char *const op_names[EMU_OP_COUNT] = {[EMU_OP_READ] = "read",
+                                                   [EMU_OP_UPDATE] = "update",
+                                                   [EMU_OP_WRITE] = "write",
+                                                   [EMU_OP_ERASE] = "erase",
+                                                   [EMU_OP_APPEND] = "append",
+                                                   [EMU_OP_DELETE] = "delete",
+                                                   [EMU_OP_CREATE] = "create",
+                                                   [EMU_OP_ACTIVATE] = "activate",
+                                                   [EMU_OP_DEACTIVATE] = "deactivate",
+                                                   [EMU_OP_TERMINATE] = "terminate"};
+
+/* Without `access`: read always, everything else never. */
+static void default_access(emu_file *file)
+{
+    for (int op = 0; op < EMU_OP_COUNT; op++) {
+        memset(&file->access[op], 0, sizeof file->access[op]);
+        file->access[op].kind = op == EMU_OP_READ ? EMU_RULE_ALWAYS : EMU_RULE_NEVER;
+    }
+}
+
+static bool parse_access(loader *L, struct fy_node *map, struct fy_node *where, uint16_t idx)
+{
+    field f[EMU_OP_COUNT];
+    for (int op = 0; op < EMU_OP_COUNT; op++)
+        f[op] = (field){op_names[op], NULL, NULL};
+    if (!read_map(L, map, where, "access", f, NFIELDS(f)))
+        return false;
+    emu_file *file = &L->p->fs.files[idx];
+    uint16_t df = file->type == EMU_FILE_DF ? idx : file->parent;
+    for (int op = 0; op < EMU_OP_COUNT; op++)
+        if (f[op].value && !rule_value(L, f[op].value, df, &file->access[op]))
+            return false;
+    /* The FCP carries the rules; they must fit it. */
+    uint8_t tmp[160];
+    codec_writer w;
+    codec_writer_init(&w, tmp, sizeof tmp);
+    if (!emu_access_write_fcp(&w, file))
+        return fail(L, map, NO_OFFSET, "access rules too long to encode in the FCP");
+    return true;
+}
+
+static bool parse_pin(loader *L, struct fy_node *map, struct fy_node *where, uint16_t df,
+                      struct fy_node **reset_by)
+{
+    field f[] = {
+        {"name", NULL, NULL},       {"ref", NULL, NULL},        {"value", NULL, NULL},
+        {"encoding", NULL, NULL},   {"pad_to", NULL, NULL},     {"pad_byte", NULL, NULL},
+        {"min_length", NULL, NULL}, {"max_length", NULL, NULL}, {"tries", NULL, NULL},
+        {"reset_by", NULL, NULL},   {"enabled", NULL, NULL},    {"disable_allowed", NULL, NULL},
+        {"unblock", NULL, NULL}};
+    if (!read_map(L, map, where, "pin", f, NFIELDS(f)))
+        return false;
+    emu_pin_table *t = &L->p->pins;
+    if (t->count >= EMU_MAX_PINS)
+        return fail(L, map, NO_OFFSET, "too many PINs (at most %d)", EMU_MAX_PINS);
+    emu_pin *pin = &t->pins[t->count];
+    memset(pin, 0, sizeof *pin);
+    pin->owner = df;
+    pin->reset_by = EMU_PIN_NO_INDEX;
+    pin->enabled = true;
+    pin->pad_byte = 0xFF;
+    pin->unblock.kind = EMU_RULE_NEVER;
+    static const char *const required[] = {"ref", "value", "tries"};
+    for (size_t i = 0; i < NFIELDS(required); i++)
+        if (!GET(required[i]))
+            return fail(L, map, NO_OFFSET, "missing key '%s' in pin", required[i]);
+    unsigned long v;
+    if (!uint_value(L, GET("ref"), "ref", 0x01, 0x9F, &v) || (v & 0x60) || (v & 0x1F) == 0)
+        return fail(L, GET("ref"), NO_OFFSET,
+                    "ref must be 0x01..0x1F (global) or 0x81..0x9F (DF-specific)");
+    pin->ref = (uint8_t)v;
+    if (!(pin->ref & 0x80) && df != 0)
+        return fail(L, GET("ref"), NO_OFFSET, "a global reference (b8 = 0) belongs to the MF");
+    for (uint16_t i = 0; i < t->count; i++)
+        if (t->pins[i].owner == df && t->pins[i].ref == pin->ref)
+            return fail(L, GET("ref"), NO_OFFSET, "duplicate PIN reference in this DF");
+    if (GET("name")) {
+        const char *s;
+        size_t len;
+        if (!scalar(L, GET("name"), "name", &s, &len))
+            return false;
+        bool ok = len >= 1 && len <= EMU_PIN_NAME_MAX && !(s[0] >= '0' && s[0] <= '9');
+        for (size_t i = 0; ok && i < len; i++)
+            ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                 (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-';
+        if (!ok || (len == 3 && memcmp(s, "and", 3) == 0) || (len == 2 && memcmp(s, "or", 2) == 0))
+            return fail(L, GET("name"), NO_OFFSET,
+                        "name: 1..%d letters, digits, '_' or '-', starting with a letter",
+                        EMU_PIN_NAME_MAX);
+        for (uint16_t i = 0; i < t->count; i++)
+            if (strlen(t->pins[i].name) == len && memcmp(t->pins[i].name, s, len) == 0)
+                return fail(L, GET("name"), NO_OFFSET, "duplicate PIN name on this card");
+        memcpy(pin->name, s, len);
+    }
+    pin->encoding = EMU_PIN_ASCII;
+    if (GET("encoding")) {
+        if (keyword(GET("encoding"), "ascii"))
+            pin->encoding = EMU_PIN_ASCII;
+        else if (keyword(GET("encoding"), "bcd"))
+            pin->encoding = EMU_PIN_BCD;
+        else if (keyword(GET("encoding"), "format2"))
+            pin->encoding = EMU_PIN_FORMAT2;
+        else
+            return fail(L, GET("encoding"), NO_OFFSET, "encoding must be ascii, bcd or format2");
+    }
+    if (GET("pad_to")) {
+        if (pin->encoding == EMU_PIN_FORMAT2)
+            return fail(L, GET("pad_to"), NO_OFFSET, "a format 2 PIN block is always 8 bytes");
+        if (!uint_value(L, GET("pad_to"), "pad_to", 1, EMU_PIN_MAX_BLOCK, &v))
+            return false;
+        pin->pad_to = (uint8_t)v;
+    }
+    if (GET("pad_byte")) {
+        if (!uint_value(L, GET("pad_byte"), "pad_byte", 0, 255, &v))
+            return false;
+        pin->pad_byte = (uint8_t)v;
+        /* BCD digits end at the first nibble above 9: padding must not look like digits */
+        if (pin->encoding == EMU_PIN_BCD && (pin->pad_byte >> 4) <= 9)
+            return fail(L, GET("pad_byte"), NO_OFFSET,
+                        "pad_byte of a BCD PIN must start with a nibble A..F (e.g. 0xFF)");
+    }
+    /* the most characters the encoding can carry */
+    unsigned long cap = pin->encoding == EMU_PIN_FORMAT2 ? 12
+                        : !pin->pad_to                   ? EMU_PIN_MAX_LEN
+                        : pin->encoding == EMU_PIN_BCD   ? 2ul * pin->pad_to
+                                                         : pin->pad_to;
+    if (cap > EMU_PIN_MAX_LEN)
+        cap = EMU_PIN_MAX_LEN;
+    unsigned long lo = pin->encoding == EMU_PIN_FORMAT2 ? 4 : 1, min = 4 > lo ? 4 : lo, max = cap;
+    if (min > cap)
+        min = cap;
+    if (GET("min_length") && !uint_value(L, GET("min_length"), "min_length", lo, cap, &min))
+        return false;
+    if (GET("max_length") && !uint_value(L, GET("max_length"), "max_length", min, cap, &max))
+        return false;
+    pin->min_len = (uint8_t)min;
+    pin->max_len = (uint8_t)max;
+    if (!uint_value(L, GET("tries"), "tries", 1, EMU_PIN_MAX_TRIES, &v))
+        return false;
+    pin->max_tries = pin->tries_left = (uint8_t)v;
+    const char *s;
+    size_t len;
+    if (!scalar(L, GET("value"), "value", &s, &len))
+        return false;
+    const char *why =
+        len > EMU_PIN_MAX_LEN ? "too long" : emu_pin_value_problem(pin, (const uint8_t *)s, len);
+    if (why)
+        return fail(L, GET("value"), NO_OFFSET, "value: %s", why);
+    memcpy(pin->value, s, len);
+    pin->value_len = (uint8_t)len;
+    if (GET("enabled") && !bool_value(L, GET("enabled"), "enabled", &pin->enabled))
+        return false;
+    if (GET("disable_allowed") &&
+        !bool_value(L, GET("disable_allowed"), "disable_allowed", &pin->disable_allowed))
+        return false;
+    t->count++;
+    /* unblock and reset_by may name PINs listed later: resolved once the list is read */
+    *reset_by = GET("reset_by");
+    if (GET("unblock"))
+        reset_by[1] = GET("unblock");
+    return true;
+}
+
+/* The `pins` of a DF. */
+static bool parse_pins(loader *L, struct fy_node *seq, uint16_t df)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "pins must be a sequence of PIN objects");
+    uint16_t first = L->p->pins.count;
+    struct fy_node *later[EMU_MAX_PINS][2];
+    memset(later, 0, sizeof later);
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+        uint16_t idx = L->p->pins.count;
+        if (idx >= EMU_MAX_PINS)
+            return fail(L, item, NO_OFFSET, "too many PINs (at most %d)", EMU_MAX_PINS);
+        if (!parse_pin(L, item, seq, df, later[idx]))
+            return false;
+    }
+    for (uint16_t i = first; i < L->p->pins.count; i++) {
+        emu_pin *pin = &L->p->pins.pins[i];
+        struct fy_node *rb = later[i][0];
+        if (rb) {
+            const char *s;
+            size_t len;
+            if (!scalar(L, rb, "reset_by", &s, &len))
+                return false;
+            int idx = pin_token(L, df, s, len);
+            if (idx == EMU_PIN_NO_INDEX || idx == i)
+                return fail(L, rb, NO_OFFSET, "reset_by: not another PIN visible here");
+            pin->reset_by = (int16_t)idx;
+        }
+        if (later[i][1] && !rule_value(L, later[i][1], df, &pin->unblock))
+            return false;
+    }
     return true;
 }
 
 static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, uint16_t parent,
                        uint8_t depth);
+static bool lcs_value(loader *L, struct fy_node *n, uint8_t *out);
 
 static bool parse_children(loader *L, struct fy_node *seq, uint16_t self, uint8_t depth)
 {
@@ -645,11 +971,12 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
                        uint8_t depth)
 {
     field f[] = {
-        {"fid", NULL, NULL},          {"type", NULL, NULL},       {"structure", NULL, NULL},
-        {"sfi", NULL, NULL},          {"aid", NULL, NULL},        {"label", NULL, NULL},
-        {"children", NULL, NULL},     {"data", NULL, NULL},       {"data_file", NULL, NULL},
-        {"data_pattern", NULL, NULL}, {"data_text", NULL, NULL},  {"size", NULL, NULL},
-        {"records", NULL, NULL},      {"record_size", NULL, NULL}};
+        {"fid", NULL, NULL},          {"type", NULL, NULL},        {"structure", NULL, NULL},
+        {"sfi", NULL, NULL},          {"aid", NULL, NULL},         {"label", NULL, NULL},
+        {"children", NULL, NULL},     {"data", NULL, NULL},        {"data_file", NULL, NULL},
+        {"data_pattern", NULL, NULL}, {"data_text", NULL, NULL},   {"size", NULL, NULL},
+        {"records", NULL, NULL},      {"record_size", NULL, NULL}, {"max_records", NULL, NULL},
+        {"life_cycle", NULL, NULL},   {"pins", NULL, NULL},        {"access", NULL, NULL}};
     bool is_mf = parent == EMU_NONE;
     if (!read_map(L, map, where, is_mf ? "files (the MF)" : "file", f, NFIELDS(f)))
         return false;
@@ -660,10 +987,14 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
     uint16_t idx = L->p->fs.count++;
     emu_file *file = &L->p->fs.files[idx];
     memset(file, 0, sizeof *file);
+    default_access(file);
     file->parent = parent;
     file->first_child = EMU_NONE;
     file->next_sibling = EMU_NONE;
     file->depth = depth;
+    file->lcs = EMU_LCS_ACTIVATED;
+    if (GET("life_cycle") && !lcs_value(L, GET("life_cycle"), &file->lcs))
+        return false;
 
     emu_file_type type = EMU_FILE_DF;
     if (GET("type")) {
@@ -699,9 +1030,9 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
     }
 
     if (type == EMU_FILE_DF) {
-        static const char *const ef_keys[] = {"structure", "sfi",       "data",
-                                              "data_text", "data_file", "data_pattern",
-                                              "size",      "records",   "record_size"};
+        static const char *const ef_keys[] = {"structure",   "sfi",          "data", "data_text",
+                                              "data_file",   "data_pattern", "size", "records",
+                                              "record_size", "max_records"};
         for (size_t i = 0; i < NFIELDS(ef_keys); i++)
             if (GET(ef_keys[i]))
                 return fail(L, GET_KEY(ef_keys[i]), NO_OFFSET, "key '%s' is for EFs, not DFs",
@@ -720,6 +1051,10 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
         if (GET("label") && !text_value(L, GET("label"), "label", &file->label))
             return false;
         if (!check_unique(L, idx, f, NFIELDS(f)))
+            return false;
+        if (GET("pins") && !parse_pins(L, GET("pins"), idx))
+            return false;
+        if (GET("access") && !parse_access(L, GET("access"), GET_KEY("access"), idx))
             return false;
         if (GET("children"))
             return parse_children(L, GET("children"), idx, (uint8_t)(depth + 1));
@@ -751,18 +1086,185 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
     }
     if (!check_unique(L, idx, f, NFIELDS(f)))
         return false;
+    if (GET("pins"))
+        return fail(L, GET_KEY("pins"), NO_OFFSET, "key 'pins' is for DFs, not EFs");
+    if (GET("access") && !parse_access(L, GET("access"), GET_KEY("access"), idx))
+        return false;
     if (file->structure == EMU_EF_TRANSPARENT)
         return parse_transparent(L, file, f, NFIELDS(f));
     return parse_records(L, file, f, NFIELDS(f));
+}
+
+/* life_cycle: the file's state after personalisation (7816-4 table 13). */
+static bool lcs_value(loader *L, struct fy_node *n, uint8_t *out)
+{
+    static const struct {
+        const char *name;
+        uint8_t lcs;
+    } all[] = {{"creation", EMU_LCS_CREATION},
+               {"initialisation", EMU_LCS_INITIALISATION},
+               {"activated", EMU_LCS_ACTIVATED},
+               {"deactivated", EMU_LCS_DEACTIVATED},
+               {"terminated", EMU_LCS_TERMINATED}};
+    for (size_t i = 0; i < NFIELDS(all); i++)
+        if (keyword(n, all[i].name)) {
+            *out = all[i].lcs;
+            return true;
+        }
+    return fail(L, n, NO_OFFSET,
+                "life_cycle must be creation, initialisation, activated, deactivated or "
+                "terminated");
+}
+
+static bool bool_value(loader *L, struct fy_node *n, const char *what, bool *out)
+{
+    if (keyword(n, "true") || keyword(n, "yes") || keyword(n, "on")) {
+        *out = true;
+        return true;
+    }
+    if (keyword(n, "false") || keyword(n, "no") || keyword(n, "off")) {
+        *out = false;
+        return true;
+    }
+    return fail(L, n, NO_OFFSET, "%s must be true or false", what);
+}
+
+void emu_transport_defaults(emu_transport *tp)
+{
+    tp->t0 = false;
+    tp->extended = true;
+    tp->chaining = false;
+    tp->channels = 1;
+    tp->max_command = 65535;
+    tp->max_response = 65536;
+}
+
+/* transport: {protocol, extended_length, max_command, max_response, chaining, channels} */
+static bool parse_transport(loader *L, struct fy_node *map, struct fy_node *where)
+{
+    field f[] = {{"protocol", NULL, NULL},    {"extended_length", NULL, NULL},
+                 {"max_command", NULL, NULL}, {"max_response", NULL, NULL},
+                 {"chaining", NULL, NULL},    {"channels", NULL, NULL}};
+    emu_transport *tp = &L->p->tp;
+    if (!read_map(L, map, where, "transport", f, NFIELDS(f)))
+        return false;
+    if (GET("protocol")) {
+        if (keyword(GET("protocol"), "t0"))
+            tp->t0 = true;
+        else if (keyword(GET("protocol"), "t1"))
+            tp->t0 = false;
+        else
+            return fail(L, GET("protocol"), NO_OFFSET, "protocol must be t0 or t1");
+    }
+    if (GET("extended_length") &&
+        !bool_value(L, GET("extended_length"), "extended_length", &tp->extended))
+        return false;
+    if (GET("chaining") && !bool_value(L, GET("chaining"), "chaining", &tp->chaining))
+        return false;
+    unsigned long v;
+    if (GET("channels")) {
+        if (!uint_value(L, GET("channels"), "channels", 1, 20, &v))
+            return false;
+        tp->channels = (uint8_t)v;
+    }
+    unsigned long max_c = tp->extended ? 65535 : 255, max_r = tp->extended ? 65536 : 256;
+    tp->max_command = max_c;
+    tp->max_response = max_r;
+    if (GET("max_command")) {
+        if (!uint_value(L, GET("max_command"), "max_command", 1, max_c, &v))
+            return false;
+        tp->max_command = v;
+    }
+    if (GET("max_response")) {
+        if (!uint_value(L, GET("max_response"), "max_response", 1, max_r, &v))
+            return false;
+        tp->max_response = v;
+    }
+    return true;
+}
+
+/* data_objects: [{tag: "5F20", value: "...", max_size: n}] */
+static bool parse_data_objects(loader *L, struct fy_node *seq)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "data_objects must be a sequence");
+    int n = fy_node_sequence_item_count(seq);
+    if (n > EMU_MAX_DATA_OBJECTS)
+        return fail(L, seq, NO_OFFSET, "too many data objects (at most %d)", EMU_MAX_DATA_OBJECTS);
+    if (n <= 0)
+        return true;
+    emu_fs *fs = &L->p->fs;
+    fs->dos = calloc((size_t)n, sizeof *fs->dos);
+    if (!fs->dos)
+        return fail(L, seq, NO_OFFSET, "out of memory");
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+        field f[] = {{"tag", NULL, NULL}, {"value", NULL, NULL}, {"max_size", NULL, NULL}};
+        if (!read_map(L, item, seq, "data object", f, NFIELDS(f)))
+            return false;
+        if (!GET("tag"))
+            return fail(L, item, NO_OFFSET, "missing key 'tag'");
+        uint8_t t[3];
+        size_t tl;
+        if (!hex(L, GET("tag"), "tag", t, sizeof t, &tl))
+            return false;
+        /* a BER-TLV tag: 1 byte (low bits not 1F), or 1F-form with its subsequent bytes */
+        bool ok = tl >= 1 && ((t[0] & 0x1F) != 0x1F ? tl == 1
+                                                    : tl >= 2 && (t[tl - 1] & 0x80) == 0 &&
+                                                          (tl == 2 || (t[1] & 0x80)));
+        if (!ok || t[0] == 0x00 || t[0] == 0xFF)
+            return fail(L, GET("tag"), NO_OFFSET, "tag must be a valid BER-TLV tag of 1..3 bytes");
+        uint32_t tag = 0;
+        for (size_t i = 0; i < tl; i++)
+            tag = tag << 8 | t[i];
+        if (emu_fs_find_do(fs, tag))
+            return fail(L, GET("tag"), NO_OFFSET, "duplicate data object tag");
+        emu_dobj *d = &fs->dos[fs->do_count];
+        d->tag = tag;
+        uint8_t *val = malloc(EMU_MAX_DO_SIZE);
+        if (!val)
+            return fail(L, item, NO_OFFSET, "out of memory");
+        size_t vl = 0;
+        if (GET("value") && !hex(L, GET("value"), "value", val, EMU_MAX_DO_SIZE, &vl)) {
+            free(val);
+            return false;
+        }
+        unsigned long cap = vl > 255 ? vl : 255;
+        if (GET("max_size") &&
+            !uint_value(L, GET("max_size"), "max_size", vl ? vl : 1, EMU_MAX_DO_SIZE, &cap)) {
+            free(val);
+            return false;
+        }
+        if (!add_total(L, item, cap)) {
+            free(val);
+            return false;
+        }
+        d->value = val;
+        d->len = (uint16_t)vl;
+        d->cap = (uint16_t)cap;
+        fs->do_count++;
+    }
+    return true;
+}
+
+const emu_transport *emu_profile_transport(const emu_profile *profile)
+{
+    return &profile->tp;
 }
 
 /* ---- document ---- */
 
 static bool parse_root(loader *L, struct fy_node *root)
 {
-    field f[] = {
-        {"atr", NULL, NULL}, {"label", NULL, NULL}, {"serial", NULL, NULL}, {"files", NULL, NULL}};
+    field f[] = {{"atr", NULL, NULL},   {"label", NULL, NULL},     {"serial", NULL, NULL},
+                 {"files", NULL, NULL}, {"transport", NULL, NULL}, {"data_objects", NULL, NULL}};
     if (!read_map(L, root, NULL, "the profile", f, NFIELDS(f)))
+        return false;
+    emu_transport_defaults(&L->p->tp);
+    if (GET("transport") && !parse_transport(L, GET("transport"), GET_KEY("transport")))
+        return false;
+    if (GET("data_objects") && !parse_data_objects(L, GET("data_objects")))
         return false;
     if (!GET("atr"))
         return fail(L, root, NO_OFFSET, "missing key 'atr'");
@@ -942,6 +1444,7 @@ void emu_profile_free(emu_profile *profile)
     if (!profile)
         return;
     emu_fs_clear(&profile->fs);
+    emu_pin_table_wipe(&profile->pins);
     free(profile->label);
     free(profile->serial);
     free(profile);
@@ -966,6 +1469,11 @@ const char *emu_profile_serial(const emu_profile *profile)
 const emu_fs *emu_profile_fs(const emu_profile *profile)
 {
     return &profile->fs;
+}
+
+const emu_pin_table *emu_profile_pins(const emu_profile *profile)
+{
+    return &profile->pins;
 }
 
 void emu_error_format(const emu_error *err, char *out, size_t cap)

@@ -104,6 +104,19 @@ isoIec23465_Status px_apdu_select_aid(px_conn *c, const uint8_t *aid, size_t aid
     return px_exchange_ok(c, &cmd, "SELECT by AID", &d, &n);
 }
 
+isoIec23465_Status px_apdu_probe_aid(px_conn *c, const uint8_t *aid, size_t aid_len, bool *found)
+{
+    codec_capdu cmd = {
+        .cla = 0x00, .ins = 0xA4, .p1 = 0x04, .p2 = 0x0C, .data = aid, .lc = aid_len};
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &n, &sw);
+    if (st == isoIec23465_Success)
+        *found = sw == 0x9000;
+    return st;
+}
+
 /* Reads a BER-TLV tag (up to 3 bytes) and definite length (up to 3 bytes). */
 static bool px_tlv(codec_reader *r, unsigned *tag, size_t *len)
 {

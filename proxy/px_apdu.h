@@ -36,6 +36,11 @@ isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const ui
  * (6A82: ObjectNotFound). */
 isoIec23465_Status px_apdu_select_aid(px_conn *c, const uint8_t *aid, size_t aid_len);
 
+/* SELECT by DF name as a question: *found is true when the device answered 9000, false for any
+ * other status word. Returns an error only when no status word came (errors of
+ * px_apdu_exchange), so a broken link is not mistaken for "no such application". */
+isoIec23465_Status px_apdu_probe_aid(px_conn *c, const uint8_t *aid, size_t aid_len, bool *found);
+
 /* Selects the file of a description object: by path from the MF (00 A4 08 04), or SELECT by AID
  * of its application and then 00 A4 02 04 (one FID) or 00 A4 09 04 (a path). Asks for the FCP and
  * falls back to no response data (P2 0C) when the card refuses P2 04 (6A86 or 6A81).

@@ -35,6 +35,9 @@ static void px_atr_caps(const uint8_t *h, size_t n, px_atr_info *info)
     }
 }
 
+/* How many of TAi, TBi, TCi follow: the number of bits set in the low three bits of Y. */
+static const uint8_t px_atr_iface_bytes[8] = {0, 1, 1, 2, 1, 2, 2, 3};
+
 bool px_atr_parse(const uint8_t *atr, size_t len, px_atr_info *out)
 {
     codec_reader r;
@@ -47,7 +50,7 @@ bool px_atr_parse(const uint8_t *atr, size_t len, px_atr_info *out)
     bool tck = false;
     for (int round = 0; round < 16; round++) {
         const uint8_t *skip;
-        size_t nb = (size_t)((y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1));
+        size_t nb = px_atr_iface_bytes[y & 0x07];
         if (!codec_read_bytes(&r, nb, &skip))
             return false;
         if (!(y & 8))

@@ -108,14 +108,10 @@ isoIec23465_Status isoIec23465_DataContainer_getData(isoIec23465_DataContainer *
     uint8_t *content;
     size_t size;
     st = px_dc_size(c, container, &size, &content);
-    if (st == isoIec23465_Success) {
-        if (!buf)
-            *len = size;
-        else if (*len < size)
-            st = px_error_buffer(size);
-        else if ((st = px_dc_read(c, size, content, 0, size, buf)) == isoIec23465_Success)
-            *len = size;
-    }
+    if (st == isoIec23465_Success && buf)
+        st = *len < size ? px_error_buffer(size) : px_dc_read(c, size, content, 0, size, buf);
+    if (st == isoIec23465_Success)
+        *len = size; /* the size alone when buf is NULL */
     free(content);
     px_dc_leave(c);
     return st;
@@ -141,16 +137,13 @@ isoIec23465_Status isoIec23465_DataContainer_getDataRange(isoIec23465_DataContai
     uint8_t *content;
     size_t size;
     st = px_dc_size(c, container, &size, &content);
-    if (st == isoIec23465_Success) {
-        if (offset > size || length > size - offset)
-            st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                              "range %zu+%zu lies outside the %zu-byte content", offset, length,
-                              size);
-        else if (!buf)
-            *len = length;
-        else if ((st = px_dc_read(c, size, content, offset, length, buf)) == isoIec23465_Success)
-            *len = length;
-    }
+    if (st == isoIec23465_Success && (offset > size || length > size - offset))
+        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                          "range %zu+%zu lies outside the %zu-byte content", offset, length, size);
+    if (st == isoIec23465_Success && buf)
+        st = px_dc_read(c, size, content, offset, length, buf);
+    if (st == isoIec23465_Success)
+        *len = length; /* the length alone when buf is NULL */
     free(content);
     px_dc_leave(c);
     return st;

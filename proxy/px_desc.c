@@ -3,6 +3,7 @@
 #include "px_desc.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,10 @@ typedef struct px_ld {
     const char *name;
     char *err;
     size_t errcap;
+    bool oom; /* the failure was an allocation, not the file */
 } px_ld;
 
-__attribute__((format(printf, 3, 4))) static bool px_fail(px_ld *ld, struct fy_node *at,
+__attribute__((format(printf, 3, 4))) static void px_note(px_ld *ld, struct fy_node *at,
                                                           const char *fmt, ...)
 {
     char msg[256];
@@ -33,8 +35,11 @@ __attribute__((format(printf, 3, 4))) static bool px_fail(px_ld *ld, struct fy_n
     char *path = at ? fy_node_get_path(at) : NULL;
     snprintf(ld->err, ld->errcap, "%s: %s: %s", ld->name, path ? path : "/", msg);
     free(path);
-    return false;
 }
+
+/* Writes the message and evaluates to false. A macro so that the analyzers see the false (they
+ * do not look into variadic functions). */
+#define px_fail(ld, at, ...) (px_note((ld), (at), __VA_ARGS__), false)
 
 static const char *px_scalar(struct fy_node *n, size_t *len)
 {
@@ -50,8 +55,10 @@ static bool px_get_string(px_ld *ld, struct fy_node *n, char **out)
     if (!s || len > 255 || memchr(s, '\0', len))
         return px_fail(ld, n, "expected a text of at most 255 bytes");
     char *c = malloc(len + 1);
-    if (!c)
+    if (!c) {
+        ld->oom = true;
         return px_fail(ld, n, "out of memory");
+    }
     memcpy(c, s, len);
     c[len] = '\0';
     free(*out);
@@ -300,25 +307,34 @@ static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
     return true;
 }
 
-static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *err, size_t errcap)
+/* Builds a description from a parsed document (NULL: not YAML) and destroys the document.
+ * *oom tells an allocation failure from a bad file. */
+static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *err, size_t errcap,
+                              bool *oom)
 {
-    px_ld ld = {name, err, errcap};
+    px_ld ld = {name, err, errcap, false};
+    *oom = false;
     if (!fyd) {
         snprintf(err, errcap, "%s: not valid YAML", name);
         return NULL;
     }
     px_desc *d = calloc(1, sizeof *d);
-    if (!d) {
+    if (d) {
+        d->extended_length = -1;
+        d->file = strdup(name);
+    }
+    if (!d || !d->file) {
         fy_document_destroy(fyd);
+        px_desc_free(d);
         snprintf(err, errcap, "%s: out of memory", name);
+        *oom = true;
         return NULL;
     }
-    d->extended_length = -1;
-    d->file = strdup(name);
-    bool ok = d->file && px_parse(&ld, d, fy_document_root(fyd));
+    bool ok = px_parse(&ld, d, fy_document_root(fyd));
     fy_document_destroy(fyd);
     if (!ok) {
         px_desc_free(d);
+        *oom = ld.oom;
         return NULL;
     }
     return d;
@@ -326,15 +342,23 @@ static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *e
 
 static const struct fy_parse_cfg px_cfg = {.flags = FYPCF_QUIET};
 
+static px_desc *px_desc_load_path(const char *path, char *err, size_t errcap, bool *oom)
+{
+    return px_desc_build(fy_document_build_from_file(&px_cfg, path), path, err, errcap, oom);
+}
+
 px_desc *px_desc_load_file(const char *path, char *err, size_t errcap)
 {
-    return px_desc_build(fy_document_build_from_file(&px_cfg, path), path, err, errcap);
+    bool oom;
+    return px_desc_load_path(path, err, errcap, &oom);
 }
 
 px_desc *px_desc_load_buffer(const char *yaml, size_t len, const char *name, char *err,
                              size_t errcap)
 {
-    return px_desc_build(fy_document_build_from_string(&px_cfg, yaml, len), name, err, errcap);
+    bool oom;
+    return px_desc_build(fy_document_build_from_string(&px_cfg, yaml, len), name, err, errcap,
+                         &oom);
 }
 
 void px_desc_free(px_desc *d)
@@ -375,36 +399,56 @@ static int px_by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-size_t px_desc_load_dir(const char *dir, px_desc ***out, char *err, size_t errcap)
+bool px_desc_load_dir(const char *dir, px_desc ***out, size_t *count, char *err, size_t errcap)
 {
     *out = NULL;
+    *count = 0;
+    errno = 0;
     DIR *dp = opendir(dir);
     if (!dp)
-        return 0;
-    char *names[PX_DESC_MAX_OBJECTS];
+        return errno != ENOMEM; /* no directory: no descriptions */
+    char *names[PX_DESC_MAX_FILES];
     size_t n = 0;
+    bool ok = true;
     struct dirent *e;
-    while ((e = readdir(dp)) != NULL && n < PX_DESC_MAX_OBJECTS) {
+    while (ok && (e = readdir(dp)) != NULL && n < PX_DESC_MAX_FILES) {
         size_t l = strlen(e->d_name);
         if (e->d_name[0] == '.' || l < 6 || strcmp(e->d_name + l - 5, ".yaml") != 0)
             continue;
-        if ((names[n] = strdup(e->d_name)) != NULL)
+        names[n] = strdup(e->d_name);
+        if (names[n])
             n++;
+        else
+            ok = false;
     }
     closedir(dp);
     qsort(names, n, sizeof names[0], px_by_name);
-    px_desc **list = n ? calloc(n, sizeof *list) : NULL;
+    /* An array of description pointers. */
+    px_desc **list = ok && n ? calloc(n, sizeof(px_desc *)) : NULL;
+    if (n && !list)
+        ok = false;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        px_desc *d = list ? px_desc_load_file(path, err, errcap) : NULL;
-        if (d)
-            list[kept++] = d;
+        if (ok) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            bool oom;
+            px_desc *d = px_desc_load_path(path, err, errcap, &oom);
+            if (d)
+                list[kept++] = d;
+            else if (oom)
+                ok = false;
+        }
         free(names[i]);
     }
+    if (!ok) {
+        px_desc_free_all(list, kept);
+        snprintf(err, errcap, "%s: out of memory while loading descriptions", dir);
+        return false;
+    }
     *out = list;
-    return kept;
+    *count = kept;
+    return true;
 }
 
 void px_desc_free_all(px_desc **list, size_t n)

@@ -14,6 +14,7 @@
 #define PX_DESC_MAX_PATH 16 /* bytes: up to 8 file identifiers */
 #define PX_DESC_MAX_ID 16
 #define PX_AID_MAX 16
+#define PX_DESC_MAX_FILES 256 /* descriptions read from one directory */
 
 typedef struct px_desc_app {
     char *label;
@@ -67,9 +68,11 @@ bool px_desc_match_atr(const px_desc *d, const uint8_t *atr, size_t len);
 /* The descriptions directory: $SDPROXY_DEVICES, else the compiled-in default. */
 const char *px_desc_dir(void);
 
-/* Loads every *.yaml of `dir`, sorted by file name. A file that does not load is skipped with
- * its message in `err` (the last one). *out is malloc'ed. Returns the count (0 on no dir). */
-size_t px_desc_load_dir(const char *dir, px_desc ***out, char *err, size_t errcap);
+/* Loads every *.yaml of `dir` (at most PX_DESC_MAX_FILES), sorted by file name, into *out
+ * (malloc'ed, *count entries; NULL and 0 when there is none or no directory). A file that does
+ * not load is skipped with its message in `err` (the last one). Returns false when memory ran
+ * out: then *out is NULL, *count 0, nothing stays allocated and `err` says so. */
+bool px_desc_load_dir(const char *dir, px_desc ***out, size_t *count, char *err, size_t errcap);
 
 /* Frees what px_desc_load_dir returned. */
 void px_desc_free_all(px_desc **list, size_t n);

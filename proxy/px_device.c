@@ -134,7 +134,7 @@ isoIec23465_Status isoIec23465_getSecurityDeviceList(const char *spec,
         spec = "pcsc";
     isoIec23465_Handle *l = px_handle_new(isoIec23465_TypeSecurityDeviceList, NULL, NULL);
     if (l)
-        l->entries = calloc(PX_MAX_LIST_ENTRIES, sizeof *l->entries);
+        l->entries = calloc(PX_MAX_LIST_ENTRIES, sizeof(isoIec23465_Handle *)); /* entry handles */
     if (!l || !l->entries) {
         px_handle_free(l);
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
@@ -249,13 +249,14 @@ static const char *px_presence_text(isoIec23465_Presence p)
     return "unknown";
 }
 
-/* One attribute as text; `c` is the connection (NULL for a list entry). */
-static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_conn *c,
-                                       isoIec23465_DeviceAttribute attr, char *buf, size_t *len)
+/* One attribute as text. `d` is the matched description (NULL: none or not connected), `ext`
+ * whether extended length is used (-1 unknown) and `max_le` the response size in use (0: not
+ * connected, derived from `ext` then). */
+static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_desc *d, int ext,
+                                       size_t max_le, isoIec23465_DeviceAttribute attr, char *buf,
+                                       size_t *len)
 {
     char tmp[400];
-    const px_desc *d = c ? c->desc : NULL;
-    int ext = c ? (c->ext ? 1 : 0) : info->extended_length;
     const char *text = NULL;
     switch (attr) {
     case isoIec23465_AttrIdentifier:
@@ -304,8 +305,8 @@ static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_conn *c,
         }
         break;
     case isoIec23465_AttrMaxResponseSize:
-        if (c) {
-            snprintf(tmp, sizeof tmp, "%zu", c->max_le);
+        if (max_le) {
+            snprintf(tmp, sizeof tmp, "%zu", max_le);
             text = tmp;
         } else if (ext >= 0) {
             snprintf(tmp, sizeof tmp, "%d", ext ? 65536 : 256);
@@ -340,7 +341,7 @@ isoIec23465_SecurityDeviceEntry_getAttribute(const isoIec23465_SecurityDeviceEnt
         return st;
     if (!len)
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    return px_attr_text(&entry->info, NULL, attribute, buf, len);
+    return px_attr_text(&entry->info, NULL, entry->info.extended_length, 0, attribute, buf, len);
 }
 
 isoIec23465_Status
@@ -357,46 +358,86 @@ isoIec23465_SecurityDeviceEntry_getAtr(const isoIec23465_SecurityDeviceEntry *en
     return px_out_bytes(entry->info.atr, entry->info.atr_len, buf, len);
 }
 
-#define PX_ENTRY_GETTER(fn, ctype, field)                                                          \
-    isoIec23465_Status fn(const isoIec23465_SecurityDeviceEntry *entry, ctype *out)                \
-    {                                                                                              \
-        px_conn *c;                                                                                \
-        px_error_clear();                                                                          \
-        isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);   \
-        if (st != isoIec23465_Success)                                                             \
-            return st;                                                                             \
-        if (!out)                                                                                  \
-            return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,              \
-                                "NULL output");                                                    \
-        *out = entry->info.field;                                                                  \
-        return isoIec23465_Success;                                                                \
-    }
+/* Validates an entry handle and a non-NULL output pointer for the getters below. */
+static isoIec23465_Status px_entry_out(const isoIec23465_SecurityDeviceEntry *entry,
+                                       const void *out)
+{
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!out)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL output");
+    return isoIec23465_Success;
+}
 
-PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getDeviceType, isoIec23465_DeviceType, type)
-PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getInterface, isoIec23465_Interface, iface)
-PX_ENTRY_GETTER(isoIec23465_SecurityDeviceEntry_getPresence, isoIec23465_Presence, presence)
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getDeviceType(const isoIec23465_SecurityDeviceEntry *entry,
+                                              isoIec23465_DeviceType *out)
+{
+    isoIec23465_Status st = px_entry_out(entry, out);
+    if (st == isoIec23465_Success)
+        *out = entry->info.type;
+    return st;
+}
 
-/* Picks the first description (by file name) whose criteria hold; may send SELECT by AID. */
-static void px_match_desc(px_conn *c)
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getInterface(const isoIec23465_SecurityDeviceEntry *entry,
+                                             isoIec23465_Interface *out)
+{
+    isoIec23465_Status st = px_entry_out(entry, out);
+    if (st == isoIec23465_Success)
+        *out = entry->info.iface;
+    return st;
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getPresence(const isoIec23465_SecurityDeviceEntry *entry,
+                                            isoIec23465_Presence *out)
+{
+    isoIec23465_Status st = px_entry_out(entry, out);
+    if (st == isoIec23465_Success)
+        *out = entry->info.presence;
+    return st;
+}
+
+/* Picks the first description (by file name) whose criteria hold into c->desc (stays NULL
+ * when none does); may send SELECT by AID. Fails when the descriptions cannot be loaded for lack
+ * of memory (NotEnoughMemory) or a SELECT gets no status word (the transport's error): a device
+ * connected without its description would answer ObjectNotFound for every object. */
+static isoIec23465_Status px_match_desc(px_conn *c)
 {
     char err[512] = "";
     px_desc **all = NULL;
-    size_t n = px_desc_load_dir(px_desc_dir(), &all, err, sizeof err);
-    bool locked = n > 0 && px_apdu_begin(c) == isoIec23465_Success;
-    for (size_t i = 0; i < n && !c->desc; i++) {
+    size_t n = 0;
+    if (!px_desc_load_dir(px_desc_dir(), &all, &n, err, sizeof err))
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "%s", err);
+    isoIec23465_Status st = isoIec23465_Success;
+    bool locked = false;
+    for (size_t i = 0; i < n && !c->desc && st == isoIec23465_Success; i++) {
         px_desc *d = all[i];
         if (!px_desc_match_atr(d, c->info.atr, c->info.atr_len))
             continue;
-        if (d->match_aid_len &&
-            px_apdu_select_aid(c, d->match_aid, d->match_aid_len) != isoIec23465_Success)
-            continue;
-        c->desc = d;
-        all[i] = NULL;
+        bool found = true;
+        if (d->match_aid_len) {
+            /* One transaction around all probes, opened at the first. */
+            if (!locked && (st = px_apdu_begin(c)) == isoIec23465_Success)
+                locked = true;
+            if (st == isoIec23465_Success)
+                st = px_apdu_probe_aid(c, d->match_aid, d->match_aid_len, &found);
+        }
+        if (st == isoIec23465_Success && found) {
+            c->desc = d;
+            all[i] = NULL;
+        }
     }
     if (locked)
         px_apdu_end(c);
     px_desc_free_all(all, n);
-    px_error_clear(); /* failed probes are not the caller's errors */
+    if (st == isoIec23465_Success)
+        px_error_clear(); /* a failed SELECT is an answer, not the caller's error */
+    return st;
 }
 
 /* Connects by an already-described device. */
@@ -434,7 +475,12 @@ isoIec23465_Status px_connect_transport(const px_transport *tr, const px_devinfo
         c->info.presence = isoIec23465_PresencePresent;
     px_info_from_atr(&c->info);
     pthread_mutex_lock(&c->lock);
-    px_match_desc(c);
+    st = px_match_desc(c);
+    if (st != isoIec23465_Success) {
+        pthread_mutex_unlock(&c->lock);
+        px_conn_unref(c); /* frees a matched description and closes the transport */
+        return st;
+    }
     int ext = c->desc && c->desc->extended_length >= 0 ? c->desc->extended_length
                                                        : c->info.extended_length == 1;
     size_t limit = c->desc && c->desc->max_response ? c->desc->max_response : 0;
@@ -553,7 +599,7 @@ isoIec23465_RootApplication_getSecurityDeviceAttribute(const isoIec23465_RootApp
     if (!len)
         st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
     else
-        st = px_attr_text(&c->info, c, attribute, buf, len);
+        st = px_attr_text(&c->info, c->desc, c->ext ? 1 : 0, c->max_le, attribute, buf, len);
     px_handle_leave(c);
     return st;
 }

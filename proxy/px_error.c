@@ -16,8 +16,8 @@ void px_error_clear(void)
     px_last.remainingTries = -1;
 }
 
-isoIec23465_Status px_error_set(isoIec23465_Status status, isoIec23465_ErrorOrigin origin,
-                                const char *fmt, ...)
+void px_error_record(isoIec23465_Status status, isoIec23465_ErrorOrigin origin, const char *fmt,
+                     ...)
 {
     px_error_clear();
     px_last.status = status;
@@ -26,7 +26,6 @@ isoIec23465_Status px_error_set(isoIec23465_Status status, isoIec23465_ErrorOrig
     va_start(ap, fmt);
     vsnprintf(px_last.message, sizeof px_last.message, fmt, ap);
     va_end(ap);
-    return status;
 }
 
 isoIec23465_Status px_error_set_sw(uint16_t sw, const char *what)
@@ -46,8 +45,8 @@ isoIec23465_Status px_error_set_sw(uint16_t sw, const char *what)
 
 isoIec23465_Status px_error_buffer(size_t required)
 {
-    px_error_set(isoIec23465_BufferTooSmall, isoIec23465_OriginLocal,
-                 "buffer too small: %zu bytes needed", required);
+    px_error_record(isoIec23465_BufferTooSmall, isoIec23465_OriginLocal,
+                    "buffer too small: %zu bytes needed", required);
     px_last.requiredLength = required;
     return isoIec23465_BufferTooSmall;
 }

@@ -15,9 +15,16 @@
 /* Marks the start of an API call: the details become "success". */
 void px_error_clear(void);
 
-/* Records a failure found by the proxy or the transport; returns `status` for tail calls. */
-isoIec23465_Status px_error_set(isoIec23465_Status status, isoIec23465_ErrorOrigin origin,
-                                const char *fmt, ...) PX_PRINTF(3, 4);
+/* Records a failure found by the proxy or the transport. Use px_error_set. */
+void px_error_record(isoIec23465_Status status, isoIec23465_ErrorOrigin origin, const char *fmt,
+                     ...) PX_PRINTF(3, 4);
+
+/* Records a failure and evaluates to `status`, for `return px_error_set(...)`. A macro so that
+ * the result is visibly `status` at the call site: the analyzers do not look into variadic
+ * functions and would otherwise assume an error path can return Success. `status` is always a
+ * constant (it is evaluated twice). */
+#define px_error_set(status, origin, ...)                                                          \
+    (px_error_record((status), (origin), __VA_ARGS__), (status))
 
 /* Records a failure the device answered with `sw` (status from the SW table, tries from 63Cx);
  * `what` names the command. Returns the status. */

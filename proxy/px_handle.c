@@ -112,7 +112,8 @@ isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handl
     pthread_mutex_lock(&px_reg_lock);
     if (px_reg_n == px_reg_cap) {
         size_t cap = px_reg_cap ? px_reg_cap * 2 : 64;
-        isoIec23465_Handle **grown = realloc(px_reg, cap * sizeof *grown);
+        /* The registry is an array of handle pointers. */
+        isoIec23465_Handle **grown = realloc(px_reg, cap * sizeof(isoIec23465_Handle *));
         if (!grown) {
             pthread_mutex_unlock(&px_reg_lock);
             free(h);
@@ -128,13 +129,14 @@ isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handl
     return h;
 }
 
-/* Unregisters h and its descendants, appending them to *out (children first). */
-static void px_collect_locked(isoIec23465_Handle *h, isoIec23465_Handle ***out, size_t *n,
-                              size_t *cap)
+/* Unregisters h and its descendants, appending them to the list *tail points into (children
+ * first). The list runs through the handles themselves: releasing must not need memory, or a
+ * failed allocation would leave unregistered handles that nothing frees. */
+static void px_collect_locked(isoIec23465_Handle *h, isoIec23465_Handle ***tail)
 {
     for (size_t i = 0; i < px_reg_n;) {
         if (px_reg[i]->parent == h) {
-            px_collect_locked(px_reg[i], out, n, cap);
+            px_collect_locked(px_reg[i], tail);
             i = 0; /* the array changed */
         } else {
             i++;
@@ -146,29 +148,23 @@ static void px_collect_locked(isoIec23465_Handle *h, isoIec23465_Handle ***out, 
             break;
         }
     }
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        isoIec23465_Handle **grown = realloc(*out, c * sizeof *grown);
-        if (!grown)
-            return; /* leaks h rather than freeing a handle still reachable */
-        *out = grown;
-        *cap = c;
-    }
-    (*out)[(*n)++] = h;
+    h->next_victim = NULL;
+    **tail = h;
+    *tail = &h->next_victim;
 }
 
 void px_handle_free(isoIec23465_Handle *h)
 {
     if (!h)
         return;
-    isoIec23465_Handle **victims = NULL;
-    size_t n = 0, cap = 0;
+    isoIec23465_Handle *victims = NULL, **tail = &victims;
     pthread_mutex_lock(&px_reg_lock);
     if (px_reg_has(h))
-        px_collect_locked(h, &victims, &n, &cap);
+        px_collect_locked(h, &tail);
     pthread_mutex_unlock(&px_reg_lock);
-    for (size_t i = 0; i < n; i++) {
-        isoIec23465_Handle *v = victims[i];
+    while (victims) {
+        isoIec23465_Handle *v = victims;
+        victims = v->next_victim;
         if (v->parent && v->parent->root == v)
             v->parent->root = NULL; /* children go first: the parent is still alive */
         free(v->entries);
@@ -176,7 +172,6 @@ void px_handle_free(isoIec23465_Handle *h)
         memset(v, 0, sizeof *v);
         free(v);
     }
-    free(victims);
 }
 
 isoIec23465_Status px_handle_enter(const isoIec23465_Handle *h, isoIec23465_ObjectType base,

@@ -64,6 +64,8 @@ struct isoIec23465_Handle {
     uint8_t aid[PX_AID_MAX]; /* applications: their AID */
     size_t aid_len;
     const px_desc_obj *obj; /* containers: their description entry */
+    /* px_handle_free: the next handle to free once unregistered */
+    struct isoIec23465_Handle *next_victim;
 };
 
 /* Allocates and registers a handle of `type` owned by `parent` (NULL for top-level handles). */

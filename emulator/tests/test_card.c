@@ -226,8 +226,9 @@ Test(card, select_by_aid)
     cr_assert_not_null(find_tag(0x84, &l));
     expect_sw("00 A4 02 0C 02 50 01", 0x9000);
     expect_sw("00 B0 00 00 00", 0x6282);
-    /* full match only */
-    expect_sw("00 A4 04 00 0B A0 00 00 09 99 53 44 54 45 53 54", 0x6A82);
+    /* a partial DF name selects the first DF it starts (test_fs.c has more) */
+    expect_sw("00 A4 04 0C 0B A0 00 00 09 99 53 44 54 45 53 54", 0x9000);
+    expect_sw("00 A4 04 00 05 A0 00 00 09 98", 0x6A82);
     expect_sw("00 A4 04 00 11 A0 00 00 09 99 53 44 54 45 53 54 01 02 03 04 05 06", 0x6700);
 }
 
@@ -267,7 +268,7 @@ Test(card, select_fid_reaches_parent_and_siblings)
 Test(card, select_wrong_parameters)
 {
     expect_sw("00 A4 05 0C 02 01 01", 0x6A86);
-    expect_sw("00 A4 00 08 02 01 01", 0x6A86); /* FMD not offered */
+    expect_sw("00 A4 00 10 02 01 01", 0x6A86); /* P2 b8-b5 RFU */
     expect_sw("00 A4 00 02 02 01 01", 0x6A86); /* next occurrence */
     expect_sw("00 A4 00 0C 01 01", 0x6700);
     expect_sw("00 A4 00 0C 03 01 01 01", 0x6700);
@@ -293,6 +294,7 @@ Test(card, read_binary_offsets)
     cr_assert_eq(data_len(), 16);
     cr_assert_eq(resp[0], 0x10);
     cr_assert_eq(resp[15], 0x1F);
+    expect_sw("00 20 00 01 08 31 32 33 34 35 36 FF FF", 0x9000); /* 0102: read after user PIN */
     expect_sw("00 A4 00 0C 02 01 02", 0x9000);
     expect_sw("00 B0 0F FF 01", 0x9000);
     cr_assert_eq(resp[0], (7 * 4095) % 256);
@@ -317,6 +319,7 @@ Test(card, read_binary_offset_outside_gives_6b00)
 
 Test(card, read_binary_extended_le)
 {
+    expect_sw("00 20 00 01 08 31 32 33 34 35 36 FF FF", 0x9000); /* 0102: read after user PIN */
     expect_sw("00 A4 00 0C 02 01 02", 0x9000);
     expect_sw("00 B0 00 00 00 10 00", 0x9000);
     cr_assert_eq(data_len(), 4096);
@@ -353,6 +356,7 @@ Test(card, read_binary_by_sfi)
 {
     expect_sw("00 B0 81 10 04", 0x9000);
     cr_assert_eq(resp[0], 0x10);
+    expect_sw("00 20 00 01 08 31 32 33 34 35 36 FF FF", 0x9000); /* 0102: read after user PIN */
     expect_sw("00 B0 82 02 02", 0x9000);
     cr_assert_eq(resp[0], 14);
     cr_assert_eq(resp[1], 21);
@@ -361,7 +365,8 @@ Test(card, read_binary_by_sfi)
     cr_assert_eq(resp[0], 21);
     expect_sw("00 B0 9E 00 00", 0x6282); /* EF.DIR, shorter than 256 */
     cr_assert_eq(resp[0], 0x61);
-    expect_sw("00 B0 83 00 01", 0x6A82);
+    expect_sw("00 B0 85 00 01", 0x6A82);
+    expect_sw("00 B0 83 00 01", 0x6981); /* SFI 3 is the record EF 0103 */
     expect_sw("00 B0 80 00 01", 0x6A86);
     expect_sw("00 B0 9F 00 01", 0x6A86);
     expect_sw("00 B0 A1 00 01", 0x6A86);
@@ -406,7 +411,8 @@ Test(card, read_binary_on_record_ef_gives_6981)
     cr_assert_eq(send_raw(rec, sel, sizeof sel), 0x9000);
     size_t l;
     const uint8_t *desc = find_tag(0x82, &l);
-    cr_assert(desc && l == 4 && desc[0] == 0x02 && desc[2] == 2 && desc[3] == 2);
+    /* descriptor, data coding, record size on 2 bytes, number of records (7816-4 table 10) */
+    cr_assert(desc && l == 5 && desc[0] == 0x02 && desc[2] == 0 && desc[3] == 2 && desc[4] == 2);
     cr_assert_eq(send_raw(rec, rd, sizeof rd), 0x6981);
     cr_assert_eq(send_raw(rec, rd_sfi, sizeof rd_sfi), 0x6981);
     emu_card_free(rec);
@@ -433,16 +439,17 @@ Test(card, class_checks)
     expect_sw("04 A4 00 0C 02 01 01", 0x6882);
     expect_sw("0C A4 00 0C 02 01 01", 0x6882);
     expect_sw("60 A4 00 0C 02 01 01", 0x6882);
-    expect_sw("10 A4 00 0C 02 01 01", 0x6884);
     /* a refused class changes nothing */
     expect_sw("00 B0 00 00 01", 0x6986);
+    /* the reference card chains (test_transport.c); a chain part answers 9000 */
+    expect_sw("10 A4 00 0C 02 01 01", 0x9000);
 }
 
 Test(card, unknown_instruction)
 {
     expect_sw("00 00 00 00", 0x6D00);
-    expect_sw("00 CA 00 4F 00", 0x6D00);
-    expect_sw("00 B1 00 00 00", 0x6D00);
+    expect_sw("00 12 00 4F 00", 0x6D00);
+    expect_sw("00 B4 00 00 00", 0x6D00);
     expect_sw("00 60 00 00", 0x6D00);
 }
 
@@ -455,7 +462,7 @@ Test(card, truncated_commands_get_6700)
         "00 A4 04 00 0C A0 00 00 09 99 53 44 54 45 53 54 01 00",
         "00 A4 08 0C 04 50 00 50 01",
         "00 B0 81 00 10",
-        "00 B0 82 00 00 10 00",
+        "00 B0 81 00 00 01 00",
         "00 A4 00 04 00 00 02 01 01 00 00",
         "00 A4 00 0C 00 00 02 01 01",
     };

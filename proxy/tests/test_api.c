@@ -192,7 +192,7 @@ Test(object, find_and_describe, .init = setup, .fini = teardown)
     cr_assert_eq(len, 2);
     cr_assert(id[0] == 0x01 && id[1] == 0x01);
     isoIec23465_Object *by_id = NULL;
-    const uint8_t fid[] = {0x01, 0x02};
+    const uint8_t fid[] = {0x01, 0x04};
     cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(root, fid, 2, &by_id),
                  isoIec23465_Success);
     len = sizeof label;

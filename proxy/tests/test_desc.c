@@ -65,3 +65,19 @@ Test(desc, mistakes_are_refused)
     refused("[1, 2]\n", "expected a mapping");
     refused(": : :\n", "");
 }
+
+Test(desc, directory_loads_sorted_and_missing_directory_is_empty)
+{
+    char err[512] = "";
+    px_desc **all = NULL;
+    size_t n = 99;
+    cr_assert(px_desc_load_dir(devices_dir(), &all, &n, err, sizeof err), "%s", err);
+    cr_assert_geq(n, 1);
+    cr_assert_not_null(all);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_lt(strcmp(all[i - 1]->file, all[i]->file), 0);
+    px_desc_free_all(all, n);
+    cr_assert(px_desc_load_dir("/nonexistent/sdtest-devices", &all, &n, err, sizeof err));
+    cr_assert_eq(n, 0);
+    cr_assert_null(all);
+}

@@ -261,6 +261,35 @@ Test(engine, unknown_card_has_no_objects)
     stop();
 }
 
+/* Regression: a SELECT probe that gets no status word used to be taken for "not this card", so
+ * connect succeeded without the description and every findObject answered ObjectNotFound. */
+static void connect_fails_on_probe(const char *answer)
+{
+    S.n = 0;
+    frame(&S, "3B 00");
+    if (answer)
+        frame(&S, answer);
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &tr), isoIec23465_Success);
+    px_devinfo info;
+    memset(&info, 0, sizeof info);
+    dev = NULL;
+    cr_assert_eq(px_connect_transport(&tr, &info, &dev), isoIec23465_CommunicationError);
+    cr_assert_null(dev);
+    isoIec23465_ErrorDetails e;
+    cr_assert_eq(isoIec23465_getLastError(&e), isoIec23465_CommunicationError);
+    cr_assert_eq(e.origin, isoIec23465_OriginTransport);
+}
+
+Test(connect, probe_without_answer_fails)
+{
+    connect_fails_on_probe(NULL); /* the script ends: the link is gone */
+}
+
+Test(connect, probe_with_malformed_answer_fails)
+{
+    connect_fails_on_probe("90"); /* one byte: not a response APDU */
+}
+
 Test(status, table_maps_every_sw_of_api_md)
 {
     static const struct {
