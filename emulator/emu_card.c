@@ -86,13 +86,13 @@ size_t emu_card_transmit(emu_card *card, const uint8_t *cmd, size_t cmd_len, uin
     codec_capdu a;
     uint16_t sw;
     bool chained = false;
-    if (codec_capdu_decode(cmd, cmd_len, &a) != CODEC_APDU_OK) {
+    /* Each stage answers (sw != 0) or passes on: the decoder, the class byte (channel, secure
+     * messaging, chaining), then the transport (chain parts, GET RESPONSE, length limits). */
+    if (codec_capdu_decode(cmd, cmd_len, &a) != CODEC_APDU_OK)
         sw = SW_WRONG_LENGTH;
-    } else if ((sw = emu_channel_class(card, a.cla, &chained)) != 0) {
-        /* refused by class */
-    } else if ((sw = emu_transport_before(card, &a, chained, &out)) != 0) {
-        /* answered by the transport: chain part, GET RESPONSE, length limits */
-    } else {
+    else if ((sw = emu_channel_class(card, a.cla, &chained)) == 0)
+        sw = emu_transport_before(card, &a, chained, &out);
+    if (sw == 0) {
         switch (a.ins) {
         case 0xA4:
             sw = emu_cmd_select(card, &a, &out);

@@ -64,8 +64,7 @@ uint16_t emu_cmd_manage_channel(emu_card *card, const codec_capdu *a, emu_out *o
     if (a->p1 == 0x00) {
         unsigned n = a->p2;
         if (n == 0) {
-            if (a->ne != 0 && a->ne < 1)
-                return SW_WRONG_LENGTH;
+            /* the card assigns the number; any Le (or none) is enough for its one byte */
             n = 1;
             while (n < card->tp.channels && card->ch[n].open)
                 n++;

@@ -18,6 +18,7 @@ uint16_t emu_fs_commit(emu_card *card)
 static uint16_t target_of(const emu_card *card, const codec_capdu *a, uint16_t *sw)
 {
     const emu_channel *ch = card->chan;
+    *sw = SW_NOT_FOUND; /* whatever path finds nothing answers a defined status */
     if (a->lc == 0 && (a->p1 == 0x00 || a->ins == 0xE6 || a->ins == 0xE8)) {
         if (a->ins == 0xE6)
             return ch->cur_df;

@@ -321,7 +321,7 @@ static const char *atr_problem(const uint8_t *a, size_t n)
     unsigned y = a[1] >> 4;
     bool tck = false;
     for (;;) {
-        size_t cnt = (size_t)((y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1));
+        size_t cnt = (size_t)(y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1);
         if (cnt > n - i)
             return "interface bytes truncated";
         i += cnt;
@@ -382,9 +382,7 @@ static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *
     struct stat st;
     const char *why = NULL;
     int e = 0;
-    if (fd < 0)
-        e = errno;
-    else if (fstat(fd, &st) != 0)
+    if (fd < 0 || fstat(fd, &st) != 0)
         e = errno;
     else if (!S_ISREG(st.st_mode))
         why = "not a regular file";

@@ -213,7 +213,7 @@ Test(profile, too_deep)
                       "%*s- fid: '%04X'\n%*s  type: df\n%*s  "
                       "children:\n",
                       4 + 4 * level, "", 0x5000 + level, 4 + 4 * level, "", 4 + 4 * level, "");
-    n += snprintf(yaml + n, sizeof yaml - (size_t)n, "%*s- {fid: '0101', type: ef}\n", 40, "");
+    snprintf(yaml + n, sizeof yaml - (size_t)n, "%*s- {fid: '0101', type: ef}\n", 40, "");
     refused(yaml, 4 + 3 * 8, 7 + 4 * 8, "nested deeper than 8");
 }
 
