@@ -1,7 +1,9 @@
 /* Records the seed for the 'proxy' fuzz target from real traffic: runs the fuzz target's call
  * sequence against the in-process reference card through a recording transport and writes the
- * responses as a script (ATR first, then one frame per command).
- * Usage: gen-proxy-corpus PROFILE OUT_FILE */
+ * responses as a script (ATR first, then one frame per command). With CARD_OUT_FILE it also
+ * writes the commands the proxy sent, one frame each: a seed for the card's own fuzz target
+ * ('card'), recorded from the proxy's real traffic.
+ * Usage: gen-proxy-corpus PROFILE OUT_FILE [CARD_OUT_FILE] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 typedef struct rec {
     px_transport inner;
     FILE *out;
+    FILE *commands; /* NULL unless asked for */
 } rec;
 
 static void put_frame(FILE *f, const uint8_t *b, size_t n)
@@ -26,6 +29,8 @@ static isoIec23465_Status rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd
                                        size_t cap, size_t *resp_len)
 {
     rec *r = ctx;
+    if (r->commands)
+        put_frame(r->commands, cmd, cmd_len);
     isoIec23465_Status st = r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
     if (st == isoIec23465_Success)
         put_frame(r->out, resp, *resp_len);
@@ -58,11 +63,11 @@ static const px_transport_ops rec_ops = {
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s PROFILE OUT_FILE\n", argv[0]);
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: %s PROFILE OUT_FILE [CARD_OUT_FILE]\n", argv[0]);
         return 2;
     }
-    rec r;
+    rec r = {.commands = NULL};
     if (px_transport_emu_open(argv[1], &r.inner) != isoIec23465_Success) {
         fprintf(stderr, "cannot open %s\n", argv[1]);
         return 1;
@@ -70,6 +75,10 @@ int main(int argc, char **argv)
     r.out = fopen(argv[2], "wb");
     if (!r.out) {
         perror(argv[2]);
+        return 1;
+    }
+    if (argc == 4 && !(r.commands = fopen(argv[3], "wb"))) {
+        perror(argv[3]);
         return 1;
     }
     px_transport t = {&rec_ops, &r};
@@ -96,5 +105,7 @@ int main(int argc, char **argv)
     }
     isoIec23465_disconnectSecurityDevice(dev);
     fclose(r.out);
+    if (r.commands)
+        fclose(r.commands);
     return 0;
 }
