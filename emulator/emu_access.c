@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
 
 /* The DF whose view resolves a file's DF-specific references: a DF itself, an EF's parent. */
@@ -90,14 +91,6 @@ static bool rule_equal(const emu_rule *a, const emu_rule *b)
     return true;
 }
 
-/* BER length (short form, or 81 xx up to 255). */
-static void write_len(codec_writer *w, size_t n)
-{
-    if (n >= 0x80)
-        codec_write_u8(w, 0x81);
-    codec_write_u8(w, (uint8_t)n);
-}
-
 static size_t len_size(size_t n)
 {
     return n >= 0x80 ? 2 : 1;
@@ -124,7 +117,7 @@ static void write_term(codec_writer *w, const emu_rule *r, uint8_t t)
 {
     if (r->terms[t].n != 1) {
         codec_write_u8(w, 0xAF);
-        write_len(w, (size_t)r->terms[t].n * PIN_CRT_LEN);
+        codec_ber_write_length(w, (size_t)r->terms[t].n * PIN_CRT_LEN);
     }
     for (uint8_t i = 0; i < r->terms[t].n && i < EMU_RULE_MAX_PINS; i++)
         write_pin_crt(w, r->terms[t].pin_ref[i]);
@@ -146,7 +139,7 @@ static void write_condition(codec_writer *w, const emu_rule *r)
         for (uint8_t t = 0; t < nt; t++)
             n += term_len(r, t);
         codec_write_u8(w, 0xA0);
-        write_len(w, n);
+        codec_ber_write_length(w, n);
     }
     for (uint8_t t = 0; t < nt; t++)
         write_term(w, r, t);
@@ -199,7 +192,7 @@ bool emu_access_write_fcp(codec_writer *w, const emu_file *file)
         return false;
     }
     codec_write_u8(w, 0xAB);
-    write_len(w, rw.len);
+    codec_ber_write_length(w, rw.len);
     codec_write_bytes(w, tmp, rw.len);
     return !w->overflow;
 }

@@ -4,36 +4,8 @@
  * documented in docs/profile.md); ERASE sets bytes to 00. */
 #include <string.h>
 
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
-
-/* One BER-TLV with a one-byte tag (53, 54, 73) and a definite length up to 65535. */
-static bool read_tlv(codec_reader *r, uint8_t *tag, size_t *len, const uint8_t **val)
-{
-    codec_reader t = *r;
-    uint8_t l8;
-    uint16_t l16;
-    size_t l;
-    if (!codec_read_u8(&t, tag) || (*tag & 0x1F) == 0x1F || !codec_read_u8(&t, &l8))
-        return false;
-    if (l8 < 0x80) {
-        l = l8;
-    } else if (l8 == 0x81) {
-        if (!codec_read_u8(&t, &l8))
-            return false;
-        l = l8;
-    } else if (l8 == 0x82) {
-        if (!codec_read_u16be(&t, &l16))
-            return false;
-        l = l16;
-    } else {
-        return false;
-    }
-    if (!codec_read_bytes(&t, l, val))
-        return false;
-    *len = l;
-    *r = t;
-    return true;
-}
 
 /* An offset DO (54): 1..3 bytes big-endian. */
 static bool offset_value(const uint8_t *v, size_t len, size_t *out)
@@ -125,16 +97,18 @@ uint16_t emu_cmd_binary(emu_card *card, const codec_capdu *a, emu_out *out)
             return sw;
         codec_reader r;
         codec_reader_init(&r, a->data, a->lc);
-        uint8_t tag;
+        uint32_t tag;
         size_t len;
         const uint8_t *v;
-        if (!read_tlv(&r, &tag, &len, &v) || tag != 0x54 || !offset_value(v, len, &offset))
+        if (!codec_ber_read_tlv(&r, &tag, &v, &len) || tag != 0x54 ||
+            !offset_value(v, len, &offset))
             return SW_WRONG_DATA;
         if (op == EMU_OP_UPDATE || op == EMU_OP_WRITE) {
-            if (!read_tlv(&r, &tag, &plen, &payload) || (tag != 0x53 && tag != 0x73))
+            if (!codec_ber_read_tlv(&r, &tag, &payload, &plen) || (tag != 0x53 && tag != 0x73))
                 return SW_WRONG_DATA;
         } else if (op == EMU_OP_ERASE && codec_reader_remaining(&r) > 0) {
-            if (!read_tlv(&r, &tag, &len, &v) || tag != 0x54 || !offset_value(v, len, &end))
+            if (!codec_ber_read_tlv(&r, &tag, &v, &len) || tag != 0x54 ||
+                !offset_value(v, len, &end))
                 return SW_WRONG_DATA;
         }
         if (codec_reader_remaining(&r) != 0)
@@ -177,15 +151,7 @@ uint16_t emu_cmd_binary(emu_card *card, const codec_capdu *a, emu_out *out)
         codec_writer w;
         codec_writer_init(&w, out->buf, out->cap);
         codec_write_u8(&w, 0x53);
-        if (n >= 256) {
-            codec_write_u8(&w, 0x82);
-            codec_write_u16be(&w, (uint16_t)n);
-        } else if (n >= 128) {
-            codec_write_u8(&w, 0x81);
-            codec_write_u8(&w, (uint8_t)n);
-        } else {
-            codec_write_u8(&w, (uint8_t)n);
-        }
+        codec_ber_write_length(&w, n);
         codec_write_bytes(&w, f->data + offset, n);
         out->len = w.len;
         return n == avail && w.len < a->ne ? SW_END_OF_FILE : SW_OK;

@@ -4,70 +4,8 @@
  * current DF's READ (GET) and UPDATE (PUT) rules. */
 #include <string.h>
 
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
-
-/* A BER-TLV tag of 1..3 bytes. */
-static bool read_tag(codec_reader *r, uint32_t *tag)
-{
-    codec_reader t = *r;
-    uint8_t b;
-    if (!codec_read_u8(&t, &b) || b == 0x00 || b == 0xFF)
-        return false;
-    uint32_t v = b;
-    if ((b & 0x1F) == 0x1F) {
-        for (int i = 0;; i++) {
-            if (i == 2 || !codec_read_u8(&t, &b))
-                return false;
-            v = v << 8 | b;
-            if (!(b & 0x80))
-                break;
-        }
-    }
-    *tag = v;
-    *r = t;
-    return true;
-}
-
-static bool read_len(codec_reader *r, size_t *len)
-{
-    codec_reader t = *r;
-    uint8_t b;
-    uint16_t w;
-    if (!codec_read_u8(&t, &b))
-        return false;
-    if (b < 0x80)
-        *len = b;
-    else if (b == 0x81 && codec_read_u8(&t, &b))
-        *len = b;
-    else if (b == 0x82 && codec_read_u16be(&t, &w))
-        *len = w;
-    else
-        return false;
-    *r = t;
-    return true;
-}
-
-static void write_tag(codec_writer *w, uint32_t tag)
-{
-    if (tag > 0xFFFF)
-        codec_write_u8(w, (uint8_t)(tag >> 16));
-    if (tag > 0xFF)
-        codec_write_u8(w, (uint8_t)(tag >> 8));
-    codec_write_u8(w, (uint8_t)tag);
-}
-
-static void write_len(codec_writer *w, size_t n)
-{
-    if (n >= 256) {
-        codec_write_u8(w, 0x82);
-        codec_write_u16be(w, (uint16_t)n);
-    } else if (n >= 128) {
-        codec_write_u8(w, 0x81);
-        codec_write_u8(w, (uint8_t)n);
-    } else {
-        codec_write_u8(w, (uint8_t)n);
-    }
-}
 
 /* The tag P1-P2 names for CA / DA: 0040..00FF one-byte tags, otherwise two bytes. */
 static bool tag_of(const codec_capdu *a, uint32_t *tag)
@@ -131,7 +69,7 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
     if (get) {
         /* 5C tag list: the objects are returned whole, in the order asked */
         uint32_t t;
-        if (!read_tag(&r, &t) || t != 0x5C || !read_len(&r, &len) ||
+        if (!codec_ber_read_tag(&r, &t) || t != 0x5C || !codec_ber_read_length(&r, &len) ||
             !codec_read_bytes(&r, len, &v) || codec_reader_remaining(&r) != 0)
             return SW_WRONG_DATA;
         codec_reader list;
@@ -141,14 +79,14 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
         codec_writer_init(&w, out->buf, room);
         size_t need = 0;
         while (codec_reader_remaining(&list) > 0) {
-            if (!read_tag(&list, &tag))
+            if (!codec_ber_read_tag(&list, &tag))
                 return SW_WRONG_DATA;
             emu_dobj *d = emu_fs_find_do(fs, tag);
             if (!d)
                 return SW_REF_NOT_FOUND;
             size_t before = w.len;
-            write_tag(&w, tag);
-            write_len(&w, d->len);
+            codec_ber_write_tag(&w, tag);
+            codec_ber_write_length(&w, d->len);
             codec_write_bytes(&w, d->value, d->len);
             need += w.overflow ? (tag > 0xFFFF ? 3u
                                   : tag > 0xFF ? 2u
@@ -170,7 +108,8 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
         if (a->lc == 0)
             return SW_WRONG_LENGTH;
         while (codec_reader_remaining(&r) > 0) {
-            if (!read_tag(&r, &tag) || !read_len(&r, &len) || !codec_read_bytes(&r, len, &v))
+            if (!codec_ber_read_tag(&r, &tag) || !codec_ber_read_length(&r, &len) ||
+                !codec_read_bytes(&r, len, &v))
                 return SW_WRONG_DATA;
             emu_dobj *d = emu_fs_find_do(fs, tag);
             if (!d)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
 #include "emu_pin.h"
 
@@ -45,25 +46,6 @@ typedef struct fcp {
     uint8_t lcs;
 } fcp;
 
-static bool read_len(codec_reader *r, size_t *len)
-{
-    codec_reader t = *r;
-    uint8_t b;
-    uint16_t w;
-    if (!codec_read_u8(&t, &b))
-        return false;
-    if (b < 0x80)
-        *len = b;
-    else if (b == 0x81 && codec_read_u8(&t, &b))
-        *len = b;
-    else if (b == 0x82 && codec_read_u16be(&t, &w))
-        *len = w;
-    else
-        return false;
-    *r = t;
-    return true;
-}
-
 /* Parses the FCP template (62) of CREATE FILE; SW_OK or the error. */
 static uint16_t parse_fcp(const codec_capdu *a, fcp *p)
 {
@@ -74,14 +56,14 @@ static uint16_t parse_fcp(const codec_capdu *a, fcp *p)
     const uint8_t *body, *v;
     memset(p, 0, sizeof *p);
     p->lcs = EMU_LCS_ACTIVATED;
-    if (!codec_read_u8(&r, &tag) || tag != 0x62 || !read_len(&r, &len) ||
+    if (!codec_read_u8(&r, &tag) || tag != 0x62 || !codec_ber_read_length(&r, &len) ||
         !codec_read_bytes(&r, len, &body) || codec_reader_remaining(&r) != 0)
         return SW_WRONG_DATA;
     codec_reader_init(&in, body, len);
     bool has_desc = false;
     while (codec_reader_remaining(&in) > 0) {
-        if (!codec_read_u8(&in, &tag) || (tag & 0x1F) == 0x1F || !read_len(&in, &len) ||
-            !codec_read_bytes(&in, len, &v))
+        if (!codec_read_u8(&in, &tag) || (tag & 0x1F) == 0x1F ||
+            !codec_ber_read_length(&in, &len) || !codec_read_bytes(&in, len, &v))
             return SW_WRONG_DATA;
         switch (tag) {
         case 0x82:

@@ -2,6 +2,7 @@
  * (6F), FMD (64). */
 #include <string.h>
 
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
 
 /* SELECT by FID with P1 = 00: the MF, the current DF, its children, its parent, or the
@@ -134,15 +135,7 @@ void emu_select_node(emu_card *card, uint16_t target)
 static void write_tl(codec_writer *w, uint8_t tag, size_t len)
 {
     codec_write_u8(w, tag);
-    if (len >= 256) {
-        codec_write_u8(w, 0x82);
-        codec_write_u16be(w, (uint16_t)len);
-    } else if (len >= 128) {
-        codec_write_u8(w, 0x81);
-        codec_write_u8(w, (uint8_t)len);
-    } else {
-        codec_write_u8(w, (uint8_t)len);
-    }
+    codec_ber_write_length(w, len);
 }
 
 static size_t records_in_use(const emu_file *f)

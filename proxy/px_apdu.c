@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codec_bytes.h"
+#include "codec_tlv.h"
 #include "px_error.h"
 
 isoIec23465_Status px_apdu_begin(px_conn *c)
@@ -117,51 +118,14 @@ isoIec23465_Status px_apdu_probe_aid(px_conn *c, const uint8_t *aid, size_t aid_
     return st;
 }
 
-/* Reads a BER-TLV tag (up to 3 bytes) and definite length (up to 3 bytes). */
-static bool px_tlv(codec_reader *r, unsigned *tag, size_t *len)
-{
-    uint8_t b;
-    if (!codec_read_u8(r, &b))
-        return false;
-    unsigned t = b;
-    if ((b & 0x1F) == 0x1F) {
-        for (int i = 0;; i++) {
-            if (i == 2 || !codec_read_u8(r, &b))
-                return false;
-            t = t << 8 | b;
-            if (!(b & 0x80))
-                break;
-        }
-    }
-    if (!codec_read_u8(r, &b))
-        return false;
-    size_t l = b;
-    if (b == 0x81 || b == 0x82) {
-        uint8_t x;
-        l = 0;
-        for (int i = 0; i < (b & 0x0F); i++) {
-            if (!codec_read_u8(r, &x))
-                return false;
-            l = l << 8 | x;
-        }
-    } else if (b > 0x7F) {
-        return false;
-    }
-    if (l > codec_reader_remaining(r))
-        return false;
-    *tag = t;
-    *len = l;
-    return true;
-}
-
 bool px_apdu_fcp_size(const uint8_t *fcp, size_t len, size_t *size)
 {
     codec_reader r;
-    unsigned tag;
+    uint32_t tag;
     size_t l;
     const uint8_t *body;
     codec_reader_init(&r, fcp, len);
-    if (!px_tlv(&r, &tag, &l) || (tag != 0x62 && tag != 0x6F) || !codec_read_bytes(&r, l, &body))
+    if (!codec_ber_read_tlv(&r, &tag, &body, &l) || (tag != 0x62 && tag != 0x6F))
         return false;
     codec_reader in;
     codec_reader_init(&in, body, l);
@@ -169,7 +133,7 @@ bool px_apdu_fcp_size(const uint8_t *fcp, size_t len, size_t *size)
     size_t s80 = 0, s81 = 0;
     while (codec_reader_remaining(&in) > 0) {
         const uint8_t *v;
-        if (!px_tlv(&in, &tag, &l) || !codec_read_bytes(&in, l, &v))
+        if (!codec_ber_read_tlv(&in, &tag, &v, &l))
             return false;
         if ((tag == 0x80 || tag == 0x81) && l >= 1 && l <= 4) {
             size_t s = 0;
