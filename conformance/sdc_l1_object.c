@@ -15,8 +15,8 @@ Test(L1_Object, getType_of_each_container)
 {
     for (size_t i = 0; i < sdc_n_containers; i++) {
         isoIec23465_ObjectType t;
-        cr_assert_eq(isoIec23465_Object_getType(sdc_find(sdc_containers[i].label), &t),
-                     isoIec23465_Success);
+        sdc_assert_status(isoIec23465_Object_getType(sdc_find(sdc_containers[i].label), &t),
+                          isoIec23465_Success);
         cr_assert_eq(t, isoIec23465_TypeDataContainer, "%s", sdc_containers[i].label);
     }
 }
@@ -24,8 +24,8 @@ Test(L1_Object, getType_of_each_container)
 Test(L1_Object, getType_refuses_null)
 {
     isoIec23465_ObjectType t = (isoIec23465_ObjectType)0;
-    cr_assert_eq(isoIec23465_Object_getType(NULL, &t), isoIec23465_IllegalArgument);
-    cr_assert_eq(isoIec23465_Object_getType(sdc_root, NULL), isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_Object_getType(NULL, &t), isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_Object_getType(sdc_root, NULL), isoIec23465_IllegalArgument);
     cr_assert_eq(t, 0, "out-parameter untouched");
 }
 
@@ -34,11 +34,11 @@ Test(L1_Object, getLabel_returns_the_label)
     for (size_t i = 0; i < sdc_n_containers; i++) {
         isoIec23465_Object *o = sdc_find(sdc_containers[i].label);
         size_t len = 0;
-        cr_assert_eq(isoIec23465_Object_getLabel(o, NULL, &len), isoIec23465_Success);
-        cr_assert_eq(len, strlen(sdc_containers[i].label) + 1, "size query counts the NUL");
+        sdc_assert_status(isoIec23465_Object_getLabel(o, NULL, &len), isoIec23465_Success);
+        sdc_assert_size(len, strlen(sdc_containers[i].label) + 1, "size query counts the NUL");
         char label[128];
         len = sizeof label;
-        cr_assert_eq(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
+        sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
         cr_assert_str_eq(label, sdc_containers[i].label);
     }
 }
@@ -47,15 +47,15 @@ Test(L1_Object, getLabel_small_buffer)
 {
     char label[3] = "xx";
     size_t len = sizeof label;
-    cr_assert_eq(isoIec23465_Object_getLabel(sdc_find(sdc_containers[0].label), label, &len),
-                 isoIec23465_BufferTooSmall);
-    cr_assert_eq(len, sizeof label);
+    sdc_assert_status(isoIec23465_Object_getLabel(sdc_find(sdc_containers[0].label), label, &len),
+                      isoIec23465_BufferTooSmall);
+    sdc_assert_size(len, sizeof label);
     cr_assert_str_eq(label, "xx", "buffer untouched");
     isoIec23465_ErrorDetails d;
     isoIec23465_getLastError(&d);
-    cr_assert_eq(d.requiredLength, strlen(sdc_containers[0].label) + 1);
-    cr_assert_eq(isoIec23465_Object_getLabel(sdc_dev, label, &len), isoIec23465_IllegalArgument,
-                 "a device is not an Object");
+    sdc_assert_size(d.requiredLength, strlen(sdc_containers[0].label) + 1);
+    sdc_assert_status(isoIec23465_Object_getLabel(sdc_dev, label, &len),
+                      isoIec23465_IllegalArgument, "a device is not an Object");
 }
 
 Test(L1_Object, getIdentifier_returns_the_fid)
@@ -63,9 +63,10 @@ Test(L1_Object, getIdentifier_returns_the_fid)
     for (size_t i = 0; i < sdc_n_containers; i++) {
         uint8_t id[16];
         size_t len = sizeof id;
-        cr_assert_eq(isoIec23465_Object_getIdentifier(sdc_find(sdc_containers[i].label), id, &len),
-                     isoIec23465_Success);
-        cr_assert_eq(len, 2);
+        sdc_assert_status(
+            isoIec23465_Object_getIdentifier(sdc_find(sdc_containers[i].label), id, &len),
+            isoIec23465_Success);
+        sdc_assert_size(len, 2);
         cr_assert_arr_eq(id, sdc_containers[i].id, 2, "%s", sdc_containers[i].label);
     }
 }
@@ -73,7 +74,8 @@ Test(L1_Object, getIdentifier_returns_the_fid)
 Test(L1_Object, getIdentifier_refuses_null_len)
 {
     uint8_t id[16];
-    cr_assert_eq(isoIec23465_Object_getIdentifier(sdc_root, id, NULL), isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_Object_getIdentifier(sdc_root, id, NULL),
+                      isoIec23465_IllegalArgument);
 }
 
 Test(L1_Object, release_makes_the_handle_stale)
@@ -81,7 +83,7 @@ Test(L1_Object, release_makes_the_handle_stale)
     isoIec23465_Object *o = sdc_find(sdc_containers[0].label);
     isoIec23465_Object_release(o);
     isoIec23465_ObjectType t;
-    cr_assert_eq(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
+    sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
 }
 
 Test(L1_Object, release_accepts_null_and_stale_handles)
@@ -103,26 +105,27 @@ Test(L1_SecurityDeviceApplication, findObject_by_label)
 Test(L1_SecurityDeviceApplication, findObject_unknown_label)
 {
     isoIec23465_Object *o = NULL;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(sdc_root, "no such label", &o),
-                 isoIec23465_ObjectNotFound);
+    sdc_assert_status(
+        isoIec23465_SecurityDeviceApplication_findObject(sdc_root, "no such label", &o),
+        isoIec23465_ObjectNotFound);
     cr_assert_null(o);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(sdc_root, NULL, &o),
-                 isoIec23465_IllegalArgument);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(sdc_find(sdc_containers[0].label),
-                                                                  "x", &o),
-                 isoIec23465_IllegalArgument, "a container is not an application");
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObject(sdc_root, NULL, &o),
+                      isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObject(
+                          sdc_find(sdc_containers[0].label), "x", &o),
+                      isoIec23465_IllegalArgument, "a container is not an application");
 }
 
 Test(L1_SecurityDeviceApplication, findObjectByIdentifier_finds)
 {
     for (size_t i = 0; i < sdc_n_containers; i++) {
         isoIec23465_Object *o = NULL;
-        cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
-                         sdc_root, sdc_containers[i].id, 2, &o),
-                     isoIec23465_Success);
+        sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
+                              sdc_root, sdc_containers[i].id, 2, &o),
+                          isoIec23465_Success);
         char label[128];
         size_t len = sizeof label;
-        cr_assert_eq(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
+        sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
         cr_assert_str_eq(label, sdc_containers[i].label);
     }
 }
@@ -131,23 +134,26 @@ Test(L1_SecurityDeviceApplication, findObjectByIdentifier_unknown)
 {
     const uint8_t id[] = {0x7E, 0x7E};
     isoIec23465_Object *o = NULL;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(sdc_root, id, 2, &o),
-                 isoIec23465_ObjectNotFound);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(sdc_root, id, 0, &o),
-                 isoIec23465_IllegalArgument);
+    sdc_assert_status(
+        isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(sdc_root, id, 2, &o),
+        isoIec23465_ObjectNotFound);
+    sdc_assert_status(
+        isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(sdc_root, id, 0, &o),
+        isoIec23465_IllegalArgument);
     cr_assert_null(o);
 }
 
 Test(L1_SecurityDeviceApplication, getAid_of_an_application)
 {
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                             sizeof sdc_app_aid, &app),
-                 isoIec23465_Success, "%s", sdc_why());
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
+                                                                  sizeof sdc_app_aid, &app),
+                      isoIec23465_Success, "%s", sdc_why());
     uint8_t aid[16];
     size_t len = sizeof aid;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len), isoIec23465_Success);
-    cr_assert_eq(len, sizeof sdc_app_aid);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len),
+                      isoIec23465_Success);
+    sdc_assert_size(len, sizeof sdc_app_aid);
     cr_assert_arr_eq(aid, sdc_app_aid, len);
 }
 
@@ -155,48 +161,48 @@ Test(L1_SecurityDeviceApplication, getAid_of_the_root)
 {
     uint8_t aid[16];
     size_t len = sizeof aid;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_getAid(sdc_root, aid, &len),
-                 isoIec23465_ObjectNotFound);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_getAid(sdc_root, aid, &len),
+                      isoIec23465_ObjectNotFound);
 }
 
 Test(L1_SecurityDeviceApplication, close_releases_the_application_and_its_objects)
 {
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                             sizeof sdc_app_aid, &app),
-                 isoIec23465_Success);
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
+                                                                  sizeof sdc_app_aid, &app),
+                      isoIec23465_Success);
     isoIec23465_Object *o = NULL;
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(app, sdc_app_container, &o),
-                 isoIec23465_Success);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObject(app, sdc_app_container, &o),
+                      isoIec23465_Success);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
     isoIec23465_ObjectType t;
-    cr_assert_eq(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
+    sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
 }
 
 Test(L1_SecurityDeviceApplication, close_refuses_wrong_class_and_stale)
 {
     isoIec23465_Object *o = sdc_find(sdc_containers[0].label);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_close(o), isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(o), isoIec23465_IllegalArgument);
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                             sizeof sdc_app_aid, &app),
-                 isoIec23465_Success);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
-    cr_assert_eq(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_IllegalState);
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
+                                                                  sizeof sdc_app_aid, &app),
+                      isoIec23465_Success);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_IllegalState);
 }
 
 Test(L1_RootApplication, getSecurityDeviceAttribute_known)
 {
     char text[512];
     size_t len = sizeof text;
-    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(
-                     sdc_root, isoIec23465_AttrAtr, text, &len),
-                 isoIec23465_Success);
+    sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
+                          sdc_root, isoIec23465_AttrAtr, text, &len),
+                      isoIec23465_Success);
     cr_assert(strncmp(text, "3B", 2) == 0 || strncmp(text, "3F", 2) == 0, "ATR %s", text);
     len = sizeof text;
-    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(
-                     sdc_root, isoIec23465_AttrApiLevels, text, &len),
-                 isoIec23465_Success);
+    sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
+                          sdc_root, isoIec23465_AttrApiLevels, text, &len),
+                      isoIec23465_Success);
     cr_assert(strchr(text, '1'), "level 1 claimed: %s", text);
 }
 
@@ -204,26 +210,26 @@ Test(L1_RootApplication, getSecurityDeviceAttribute_unknown)
 {
     char text[64];
     size_t len = sizeof text;
-    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(
-                     sdc_root, (isoIec23465_DeviceAttribute)999, text, &len),
-                 isoIec23465_IllegalArgument);
-    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(
-                     sdc_dev, isoIec23465_AttrAtr, text, &len),
-                 isoIec23465_IllegalArgument, "a device is not a RootApplication");
+    sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
+                          sdc_root, (isoIec23465_DeviceAttribute)999, text, &len),
+                      isoIec23465_IllegalArgument);
+    sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
+                          sdc_dev, isoIec23465_AttrAtr, text, &len),
+                      isoIec23465_IllegalArgument, "a device is not a RootApplication");
 }
 
 Test(L1_RootApplication, openApplication_by_aid)
 {
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                             sizeof sdc_app_aid, &app),
-                 isoIec23465_Success, "%s", sdc_why());
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
+                                                                  sizeof sdc_app_aid, &app),
+                      isoIec23465_Success, "%s", sdc_why());
     char label[64];
     size_t len = sizeof label;
-    cr_assert_eq(isoIec23465_Object_getLabel(app, label, &len), isoIec23465_Success);
+    sdc_assert_status(isoIec23465_Object_getLabel(app, label, &len), isoIec23465_Success);
     cr_assert_str_eq(label, sdc_app_label);
     isoIec23465_ObjectType t;
-    cr_assert_eq(isoIec23465_Object_getType(app, &t), isoIec23465_Success);
+    sdc_assert_status(isoIec23465_Object_getType(app, &t), isoIec23465_Success);
     cr_assert_eq(t, isoIec23465_TypeSecurityDeviceApplication);
 }
 
@@ -231,9 +237,9 @@ Test(L1_RootApplication, openApplication_missing_aid)
 {
     const uint8_t aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0xEE, 0xEE};
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, aid, sizeof aid, &app),
-                 isoIec23465_ObjectNotFound);
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, aid, sizeof aid, &app),
+                      isoIec23465_ObjectNotFound);
     cr_assert_null(app);
-    cr_assert_eq(isoIec23465_RootApplication_openApplication(sdc_root, aid, 3, &app),
-                 isoIec23465_IllegalArgument, "an AID has at least 5 bytes");
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, aid, 3, &app),
+                      isoIec23465_IllegalArgument, "an AID has at least 5 bytes");
 }

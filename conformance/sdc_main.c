@@ -1,6 +1,9 @@
-/* sdconform: runs the conformance suites against one device through libsdproxy.
- * Usage: sdconform [--device pcsc:<reader>|emu:<profile>] [--report DIR] [Criterion options]
- * Exit status 0 when every test passed, 1 when any failed, 2 on a usage error. */
+/* sdconform: runs the conformance suites against one device through libsdproxy or, with
+ * --proxy, through any library exporting the isoIec23465_* functions.
+ * Usage: sdconform [--device pcsc:<reader>|emu:<profile>] [--proxy LIB] [--report DIR]
+ *                  [Criterion options]
+ * Exit status 0 when every test that ran passed, 1 when any failed, 2 on a usage error or when
+ * the report could not be written. */
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <criterion/options.h>
@@ -11,69 +14,31 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sdc_report.h"
 #include "sdc_target.h"
 
 static char sdc_device_spec[4096];
 static char sdc_report_dir[4096];
+static char sdc_proxy_path[4096];
 
 static void sdc_usage(FILE *f, const char *prog)
 {
     fprintf(f,
-            "usage: %s [--device SPEC] [--report DIR] [CRITERION OPTIONS]\n"
+            "usage: %s [--device SPEC] [--proxy LIB] [--report DIR] [CRITERION OPTIONS]\n"
             "Runs the ISO/IEC TS 23465-2 conformance tests against one security device\n"
-            "through libsdproxy.\n\n"
+            "through a proxy library.\n\n"
             "  --device SPEC  pcsc:<reader name> or emu:<profile path>;\n"
             "                 default: pcsc:$SDEMU_READER when SDEMU_READER is set\n"
-            "  --report DIR   write DIR/junit.xml and DIR/summary.txt (created if missing)\n"
+            "  --proxy LIB    load LIB (a shared library exporting isoIec23465_*) with dlopen\n"
+            "                 and test it; default: libsdproxy, linked into sdconform\n"
+            "  --report DIR   write DIR/junit.xml, summary.txt, report.json and report.html\n"
+            "                 (DIR is created if missing)\n"
             "  --help         this text; Criterion's own options (--filter, --verbose, -j,\n"
             "                 --list ...) are passed on, see --criterion-help\n\n"
             "Suites are named L<level>_<Class> (L1_DataContainer means level 1, class\n"
-            "DataContainer). Exit status: 0 all passed, 1 a test failed, 2 usage error.\n",
+            "DataContainer). Exit status: 0 all passed, 1 a test failed, 2 usage error or\n"
+            "report not written.\n",
             prog);
-}
-
-/* Writes one line per test and the totals to each of the given streams. */
-static void sdc_summary(FILE *out, const struct criterion_global_stats *st)
-{
-    fprintf(out, "sdconform summary\ndevice: %s\n\n", sdc_device_spec);
-    for (const struct criterion_suite_stats *ss = st->suites; ss; ss = ss->next) {
-        if (ss->nb_tests == 0)
-            continue;
-        fprintf(out, "%s: %zu passed, %zu failed (%zu crashed), %zu skipped\n", ss->suite->name,
-                ss->tests_passed, ss->tests_failed, ss->tests_crashed, ss->tests_skipped);
-        for (const struct criterion_test_stats *ts = ss->tests; ts; ts = ts->next) {
-            const char *verdict = ts->crashed                                            ? "CRASH"
-                                  : ts->test_status == CR_STATUS_SKIPPED                 ? "SKIP"
-                                  : ts->test_status == CR_STATUS_FAILED || ts->timed_out ? "FAIL"
-                                                                                         : "PASS";
-            fprintf(out, "  %-5s %s", verdict, ts->test->name);
-            for (const struct criterion_assert_stats *a = ts->asserts; a; a = a->next) {
-                if (!a->passed) {
-                    fprintf(out, "  -- %s", a->message ? a->message : "");
-                    break;
-                }
-            }
-            fputc('\n', out);
-        }
-    }
-    fprintf(out, "\ntotal: %zu tests, %zu passed, %zu failed (%zu crashed), %zu skipped\n",
-            st->nb_tests, st->tests_passed, st->tests_failed, st->tests_crashed, st->tests_skipped);
-}
-
-ReportHook(POST_ALL)(struct criterion_global_stats *st)
-{
-    sdc_summary(stdout, st);
-    if (!sdc_report_dir[0])
-        return;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.txt", sdc_report_dir);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "sdconform: %s: %s\n", path, strerror(errno));
-        return;
-    }
-    sdc_summary(f, st);
-    fclose(f);
 }
 
 int main(int argc, char **argv)
@@ -91,13 +56,16 @@ int main(int argc, char **argv)
             sdc_usage(stdout, argv[0]);
             free(rest);
             return 0;
-        } else if (strcmp(argv[i], "--device") == 0 || strcmp(argv[i], "--report") == 0) {
+        } else if (strcmp(argv[i], "--device") == 0 || strcmp(argv[i], "--report") == 0 ||
+                   strcmp(argv[i], "--proxy") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "sdconform: %s needs a value\n", argv[i]);
                 free(rest);
                 return 2;
             }
-            char *dst = argv[i][2] == 'd' ? sdc_device_spec : sdc_report_dir;
+            char *dst = argv[i][2] == 'd'   ? sdc_device_spec
+                        : argv[i][2] == 'p' ? sdc_proxy_path
+                                            : sdc_report_dir;
             if (strlen(argv[i + 1]) >= sizeof sdc_device_spec) {
                 fprintf(stderr, "sdconform: %s: value too long\n", argv[i]);
                 free(rest);
@@ -122,9 +90,16 @@ int main(int argc, char **argv)
         free(rest);
         return 2;
     }
+    char err[512];
+    if (!sdc_api_load(sdc_proxy_path, err, sizeof err)) {
+        fprintf(stderr, "sdconform: --proxy %s: %s\n", sdc_proxy_path, err);
+        free(rest);
+        return 2;
+    }
     struct criterion_test_set *tests = criterion_initialize();
     /* One card, one current file: tests must not interleave their APDUs. */
     criterion_options.jobs = 1;
+
     int ok = 1;
     if (criterion_handle_args(n, rest, true)) {
         if (sdc_report_dir[0]) {
@@ -139,7 +114,33 @@ int main(int argc, char **argv)
             snprintf(junit, sizeof junit, "%s/junit.xml", sdc_report_dir);
             criterion_add_output("xml", junit);
         }
+        /* Passing assertions too: the report lists the statuses each function returned. */
+        criterion_options.full_stats = true;
+        sdc_report.device = sdc_device_spec;
+        sdc_report.dir = sdc_report_dir;
+        sdc_report.proxy = sdc_proxy_path;
+        sdc_report.total = tests->tests;
+        if (sdc_proxy_path[0]) {
+            size_t missing = 0;
+            for (int f = 0; f < SDC_FN_COUNT; f++)
+                missing += !sdc_api_has((enum sdc_api_fn)f);
+            printf("proxy %s: %zu of %d API functions not exported\n", sdc_proxy_path, missing,
+                   (int)SDC_FN_COUNT);
+        }
+        sdc_report_identify(sdc_device_spec, &sdc_report.ident);
+        if (sdc_report.ident.error[0])
+            printf("device %s: attributes not read: %s\n", sdc_device_spec, sdc_report.ident.error);
+        else
+            printf("device %s: %s, ATR %s\n", sdc_device_spec,
+                   sdc_report.ident.attr[isoIec23465_AttrName],
+                   sdc_report.ident.attr[isoIec23465_AttrAtr]);
+        fflush(stdout);
         ok = criterion_run_all_tests(tests);
+        if (!sdc_report_ok()) {
+            criterion_finalize(tests);
+            free(rest);
+            return 2;
+        }
     }
     criterion_finalize(tests);
     free(rest);

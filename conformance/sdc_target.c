@@ -2,6 +2,8 @@
 #include "sdc_target.h"
 
 #include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 const char *sdc_spec(void)
@@ -48,11 +50,10 @@ const char *sdc_why(void)
 
 void sdc_connect(void)
 {
-    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(sdc_spec(), &sdc_dev);
-    cr_assert_eq(st, isoIec23465_Success, "connect %s: %s (%s)", sdc_spec(),
-                 isoIec23465_statusToString(st), sdc_why());
-    st = isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root);
-    cr_assert_eq(st, isoIec23465_Success, "getRootApplication: %s", sdc_why());
+    sdc_assert_status(isoIec23465_connectSecurityDeviceBySpec(sdc_spec(), &sdc_dev),
+                      isoIec23465_Success, "fixture: connect %s", sdc_spec());
+    sdc_assert_status(isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root),
+                      isoIec23465_Success, "fixture");
 }
 
 void sdc_disconnect(void)
@@ -65,8 +66,46 @@ void sdc_disconnect(void)
 isoIec23465_Object *sdc_find(const char *label)
 {
     isoIec23465_Object *o = NULL;
-    isoIec23465_Status st = isoIec23465_SecurityDeviceApplication_findObject(sdc_root, label, &o);
-    cr_assert_eq(st, isoIec23465_Success, "findObject(%s): %s (%s)", label,
-                 isoIec23465_statusToString(st), sdc_why());
+    sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObject(sdc_root, label, &o),
+                      isoIec23465_Success, "helper: find \"%s\"", label);
     return o;
+}
+
+void sdc_status_text(char *buf, size_t size, isoIec23465_Status got, isoIec23465_Status want,
+                     const char *fmt, ...)
+{
+    char note[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(note, sizeof note, fmt, ap);
+    va_end(ap);
+    const char *fn = sdc_api_last();
+    int n = snprintf(buf, size, "%s: expected %s, got %s", *fn ? fn : "?",
+                     sdc_api_status_name(want), sdc_api_status_name(got));
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (got != want && got != isoIec23465_Success) {
+        isoIec23465_ErrorDetails d;
+        isoIec23465_getLastError(&d);
+        if (d.message[0]) {
+            int m = snprintf(buf + n, size - (size_t)n, " (last error: %s)", d.message);
+            if (m < 0 || (size_t)m >= size - (size_t)n)
+                return;
+            n += m;
+        }
+    }
+    if (note[0])
+        snprintf(buf + n, size - (size_t)n, " -- %s", note);
+}
+
+void sdc_size_text(char *buf, size_t size, size_t got, size_t want, const char *fmt, ...)
+{
+    char note[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(note, sizeof note, fmt, ap);
+    va_end(ap);
+    const char *fn = sdc_api_last();
+    snprintf(buf, size, "%s: expected %zu, got %zu%s%s", *fn ? fn : "?", want, got,
+             note[0] ? " -- " : "", note);
 }

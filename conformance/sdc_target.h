@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "isoiec23465.h"
+#include "sdc_api.h"
 
 /* The device spec given with --device ("pcsc:<reader>" or "emu:<profile>"). Criterion runs
  * each test in a fresh process image, so main hands it over in the environment variable
@@ -42,5 +42,49 @@ isoIec23465_Object *sdc_find(const char *label);
 
 /* The last error's message, for assertion texts. */
 const char *sdc_why(void);
+
+/* Asserts that `call` (an API call) returns the status `want`; optional printf-style note.
+ * The assertion text has a fixed shape the report parses:
+ *   "<function>: expected <Status>, got <Status>[ (last error: <text>)][ -- <note>]"
+ * and, with full statistics on, passing checks are recorded too (the statuses seen). */
+#define sdc_assert_status(...)                                                                     \
+    SDC_PICK_(__VA_ARGS__, SDC_AS_N_, SDC_AS_N_, SDC_AS_N_, SDC_AS_N_, SDC_AS_N_, SDC_AS_N_,       \
+              SDC_AS_N_, SDC_AS_2_, SDC_NONE_)                                                     \
+    (__VA_ARGS__)
+/* Picks the 10th argument: SDC_AS_2_ for (call, want), SDC_AS_N_ with a note (up to 7 more). */
+#define SDC_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, ...) a10
+#define SDC_AS_2_(call, want) sdc_assert_status_(call, want, "%s", "")
+#define SDC_AS_N_(call, want, ...) sdc_assert_status_(call, want, __VA_ARGS__)
+#define sdc_assert_status_(call, want, ...)                                                        \
+    do {                                                                                           \
+        isoIec23465_Status sdc_got_ = (call);                                                      \
+        char sdc_msg_[768];                                                                        \
+        sdc_status_text(sdc_msg_, sizeof sdc_msg_, sdc_got_, (want), __VA_ARGS__);                 \
+        cr_assert(sdc_got_ == (want), "%s", sdc_msg_);                                             \
+    } while (0)
+
+/* Asserts that a size or count equals `want`; same message shape with numbers
+ *   "<last function called>: expected <want>, got <got>[ -- <note>]". */
+#define sdc_assert_size(...)                                                                       \
+    SDC_PICK_(__VA_ARGS__, SDC_AZ_N_, SDC_AZ_N_, SDC_AZ_N_, SDC_AZ_N_, SDC_AZ_N_, SDC_AZ_N_,       \
+              SDC_AZ_N_, SDC_AZ_2_, SDC_NONE_)                                                     \
+    (__VA_ARGS__)
+#define SDC_AZ_2_(got, want) sdc_assert_size_(got, want, "%s", "")
+#define SDC_AZ_N_(got, want, ...) sdc_assert_size_(got, want, __VA_ARGS__)
+#define sdc_assert_size_(got, want, ...)                                                           \
+    do {                                                                                           \
+        size_t sdc_g_ = (size_t)(got), sdc_w_ = (size_t)(want);                                    \
+        char sdc_msg_[512];                                                                        \
+        sdc_size_text(sdc_msg_, sizeof sdc_msg_, sdc_g_, sdc_w_, __VA_ARGS__);                     \
+        cr_assert(sdc_g_ == sdc_w_, "%s", sdc_msg_);                                               \
+    } while (0)
+
+/* Formats the text of sdc_assert_size into buf. */
+void sdc_size_text(char *buf, size_t size, size_t got, size_t want, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Formats the text of sdc_assert_status into buf. */
+void sdc_status_text(char *buf, size_t size, isoIec23465_Status got, isoIec23465_Status want,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -31,6 +31,10 @@ emu_card *emu_card_new(const emu_profile *profile)
     }
     emu_channel_reset_all(card);
     card->pins = *emu_profile_pins(profile);
+    if (!emu_state_fingerprint(card)) {
+        emu_card_free(card);
+        return NULL;
+    }
     return card;
 }
 

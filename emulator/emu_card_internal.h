@@ -13,6 +13,7 @@
 #include "emu_fs.h"
 #include "emu_pin.h"
 #include "emu_security.h"
+#include "emu_state.h"
 #include "emu_transport.h"
 
 #define SW_OK 0x9000
@@ -90,6 +91,9 @@ struct emu_card {
     emu_security sec;
     bool (*persist)(struct emu_card *card, void *ctx);
     void *persist_ctx;
+    /* emu_state.c: SHA-256 of the profile as loaded (set by emu_card_new); binds a saved state
+     * to its profile. */
+    uint8_t profile_id[EMU_STATE_FINGERPRINT_LEN];
 };
 
 /* Where a handler writes its response data: resp[0..cap) with cap leaving room for SW1 SW2. */
@@ -164,5 +168,13 @@ uint16_t emu_access_rule_check(const struct emu_card *card, uint16_t df, const e
 /* Appends the file's access rules to an FCP body as security attributes in expanded format
  * (tag AB, 7816-4 clause 9.3.3); false when the writer overflowed. */
 bool emu_access_write_fcp(codec_writer *w, const emu_file *file);
+
+/* Reads security attributes of a CREATE FILE FCP: `tag` 8C (compact) or AB (expanded), value
+ * v[0..len), for a file of `type`. Each operation the attributes name gets its rule in
+ * rules[op] and its bit (1 << op) in *set; other entries are left alone. False (6A80) when
+ * malformed, when one operation gets two different rules, or when a condition is not a PIN
+ * rule this card can keep (secure messaging, a compact byte other than 00 / FF). */
+bool emu_access_parse_fcp(uint8_t tag, const uint8_t *v, size_t len, emu_file_type type,
+                          emu_rule rules[EMU_OP_COUNT], uint16_t *set);
 
 #endif

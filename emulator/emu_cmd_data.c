@@ -1,7 +1,8 @@
 /* GET DATA / PUT DATA (7816-4 clause 11.5): the card's data objects (profile key
  * `data_objects`). CA / DA address one object by its tag in P1-P2 and carry its value; CB / DB
  * (P1-P2 3FFF: the current DF) carry a tag list (5C) / whole BER-TLV objects. Access: the
- * current DF's READ (GET) and UPDATE (PUT) rules. */
+ * object's own read (GET) / update (PUT) rule when the profile gives one, otherwise the current
+ * DF's READ / UPDATE rule; checked per object, before anything is answered or written. */
 #include <string.h>
 
 #include "codec_tlv.h"
@@ -15,6 +16,15 @@ static bool tag_of(const codec_capdu *a, uint32_t *tag)
         return false; /* reserved, SIMPLE-TLV and proprietary forms: not served */
     *tag = a->p1 ? v : a->p2;
     return true;
+}
+
+/* The rule GET (`get`) or PUT DATA must satisfy for object `d`. */
+static uint16_t do_check(const emu_card *card, uint16_t df, const emu_dobj *d, bool get)
+{
+    unsigned i = get ? EMU_DO_READ : EMU_DO_UPDATE;
+    if (d->access_set & (1u << i))
+        return emu_access_rule_check(card, 0, &d->access[i]);
+    return emu_access_check(card, &card->fs.files[df], get ? EMU_OP_READ : EMU_OP_UPDATE);
 }
 
 /* Copies `n` bytes of response, or 6Cxx when Ne is smaller. */
@@ -42,8 +52,7 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
         emu_dobj *d = emu_fs_find_do(fs, tag);
         if (!d)
             return SW_REF_NOT_FOUND;
-        if ((sw = emu_access_check(card, &fs->files[df], get ? EMU_OP_READ : EMU_OP_UPDATE)) !=
-            SW_OK)
+        if ((sw = do_check(card, df, d, get)) != SW_OK)
             return sw;
         if (get) {
             if (a->lc != 0)
@@ -60,8 +69,6 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
     /* CB / DB: P1-P2 3FFF (the current DF) */
     if (a->p1 != 0x3F || a->p2 != 0xFF)
         return SW_WRONG_P1P2;
-    if ((sw = emu_access_check(card, &fs->files[df], get ? EMU_OP_READ : EMU_OP_UPDATE)) != SW_OK)
-        return sw;
     codec_reader r;
     codec_reader_init(&r, a->data, a->lc);
     size_t len;
@@ -84,6 +91,8 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
             emu_dobj *d = emu_fs_find_do(fs, tag);
             if (!d)
                 return SW_REF_NOT_FOUND;
+            if ((sw = do_check(card, df, d, true)) != SW_OK)
+                return sw;
             size_t before = w.len;
             codec_ber_write_tag(&w, tag);
             codec_ber_write_length(&w, d->len);
@@ -116,6 +125,8 @@ uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out)
                 return SW_REF_NOT_FOUND;
             if (len > d->cap)
                 return SW_NO_MEMORY;
+            if (pass == 0 && (sw = do_check(card, df, d, false)) != SW_OK)
+                return sw;
             if (pass == 1) {
                 if (len)
                     memcpy(d->value, v, len);

@@ -44,6 +44,13 @@ typedef struct fcp {
     uint8_t aid[EMU_MAX_AID];
     uint8_t sfi;
     uint8_t lcs;
+    /* security attributes (8C compact, AB expanded), read once the parent DF is known */
+    uint8_t n_sec;
+    struct {
+        uint8_t tag;
+        size_t len;
+        const uint8_t *v;
+    } sec[4];
 } fcp;
 
 /* Parses the FCP template (62) of CREATE FILE; SW_OK or the error. */
@@ -119,8 +126,17 @@ static uint16_t parse_fcp(const codec_capdu *a, fcp *p)
                 return SW_WRONG_DATA;
             p->lcs = v[0];
             break;
+        case 0x8C:
+        case 0xAB:
+            if (p->n_sec >= sizeof p->sec / sizeof p->sec[0])
+                return SW_WRONG_DATA;
+            p->sec[p->n_sec].tag = tag;
+            p->sec[p->n_sec].len = len;
+            p->sec[p->n_sec].v = v;
+            p->n_sec++;
+            break;
         default:
-            break; /* 81, security attributes and proprietary DOs: not used */
+            break; /* 81, other security attributes and proprietary DOs: not used */
         }
     }
     if (!has_desc)
@@ -140,6 +156,36 @@ static uint16_t parse_fcp(const codec_capdu *a, fcp *p)
     if (p->has_fid && (p->fid == 0x3F00 || p->fid == 0x3FFF || p->fid == 0xFFFF))
         return SW_WRONG_DATA;
     return SW_OK;
+}
+
+/* The new file's access rules: the parent DF's, replaced for every operation the FCP's security
+ * attributes name. Every PIN they reference must be visible from the parent (6A88), and the
+ * rules must fit an FCP again (as the profile loader requires). */
+static uint16_t fcp_rules(const emu_card *card, const fcp *p, uint16_t parent,
+                          emu_rule rules[EMU_OP_COUNT])
+{
+    memcpy(rules, card->fs.files[parent].access, EMU_OP_COUNT * sizeof *rules);
+    if (p->n_sec == 0)
+        return SW_OK;
+    emu_file_type type = p->is_df ? EMU_FILE_DF : EMU_FILE_EF;
+    uint16_t set = 0;
+    for (uint8_t i = 0; i < p->n_sec; i++)
+        if (!emu_access_parse_fcp(p->sec[i].tag, p->sec[i].v, p->sec[i].len, type, rules, &set))
+            return SW_WRONG_DATA;
+    for (int op = 0; op < EMU_OP_COUNT; op++)
+        for (uint8_t t = 0; rules[op].kind == EMU_RULE_PINS && t < rules[op].n_terms; t++)
+            for (uint8_t k = 0; k < rules[op].terms[t].n; k++)
+                if (emu_pin_find(&card->pins, &card->fs, parent, rules[op].terms[t].pin_ref[k]) ==
+                    EMU_PIN_NO_INDEX)
+                    return SW_REF_NOT_FOUND;
+    emu_file probe;
+    memset(&probe, 0, sizeof probe);
+    probe.type = type;
+    memcpy(probe.access, rules, sizeof probe.access);
+    uint8_t tmp[160];
+    codec_writer w;
+    codec_writer_init(&w, tmp, sizeof tmp);
+    return emu_access_write_fcp(&w, &probe) ? SW_OK : SW_WRONG_DATA;
 }
 
 /* A new node at the end of the table. Deleted slots are not reused: objects that refer to a
@@ -170,6 +216,9 @@ static uint16_t create_file(emu_card *card, const codec_capdu *a)
     if ((sw = emu_fs_lcs_check(fs, parent)) != 0)
         return sw;
     if ((sw = emu_access_check(card, &fs->files[parent], EMU_OP_CREATE)) != SW_OK)
+        return sw;
+    emu_rule rules[EMU_OP_COUNT];
+    if ((sw = fcp_rules(card, &p, parent, rules)) != SW_OK)
         return sw;
     if (p.is_df && fs->files[parent].depth >= EMU_MAX_DEPTH + 0u)
         return SW_NO_MEMORY;
@@ -214,8 +263,7 @@ static uint16_t create_file(emu_card *card, const codec_capdu *a)
     f->record_size = p.record_size;
     f->record_max = p.record_max;
     f->lcs = p.lcs;
-    /* Until the FCP's security attributes are read, a new file takes its DF's rules. */
-    memcpy(f->access, files[parent].access, sizeof f->access);
+    memcpy(f->access, rules, sizeof f->access);
     uint16_t *link = &files[parent].first_child;
     while (*link != EMU_NONE)
         link = &files[*link].next_sibling;

@@ -76,7 +76,15 @@ typedef struct emu_dobj {
     uint32_t tag;
     uint16_t len, cap;
     uint8_t *value;
+    /* Own access rules (profile `access`): access[EMU_DO_READ] for GET DATA, [EMU_DO_UPDATE]
+     * for PUT DATA, each used only when its bit (1 << index) is in access_set, otherwise the
+     * current DF's read / update rule applies. DF-specific references resolve from the MF. */
+    uint8_t access_set;
+    emu_rule access[2];
 } emu_dobj;
+
+#define EMU_DO_READ 0
+#define EMU_DO_UPDATE 1
 
 typedef struct emu_fs {
     emu_file *files;

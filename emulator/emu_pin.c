@@ -226,6 +226,12 @@ static int pin_from_p2(const emu_card *card, uint8_t p2, uint16_t *sw)
     return idx;
 }
 
+/* The PIN object's own rule for `op` (emu_pin_op), evaluated from the PIN's DF. */
+static uint16_t pin_rule(const emu_card *card, const emu_pin *pin, emu_pin_op op)
+{
+    return emu_access_rule_check(card, pin->owner, &pin->access[op]);
+}
+
 /* ---- VERIFY ---- */
 
 uint16_t emu_cmd_verify(emu_card *card, const codec_capdu *a, emu_out *out)
@@ -274,6 +280,8 @@ uint16_t emu_cmd_change_reference_data(emu_card *card, const codec_capdu *a, emu
     if (a->ne != 0 || a->lc == 0)
         return SW_WRONG_LENGTH;
     emu_pin *pin = &card->pins.pins[idx];
+    if ((sw = pin_rule(card, pin, EMU_PIN_OP_CHANGE)) != SW_OK)
+        return sw;
     if (pin->tries_left == 0)
         return SW_AUTH_BLOCKED;
     uint8_t chars[EMU_PIN_MAX_LEN];
@@ -335,6 +343,8 @@ uint16_t emu_cmd_reset_retry_counter(emu_card *card, const codec_capdu *a, emu_o
             return SW_WRONG_LENGTH;
         /* without a resetting code the PIN's unblock rule decides (e.g. the SO PIN) */
     }
+    if ((sw = pin_rule(card, pin, EMU_PIN_OP_RESET)) != SW_OK)
+        return sw;
     uint8_t chars[EMU_PIN_MAX_LEN] = {0};
     size_t n = 0;
     if (with_new) {
@@ -374,6 +384,8 @@ uint16_t emu_cmd_verification_requirement(emu_card *card, const codec_capdu *a, 
     emu_pin *pin = &card->pins.pins[idx];
     if (!enable && !pin->disable_allowed)
         return SW_CONDITIONS_NOT_SATISFIED;
+    if ((sw = pin_rule(card, pin, enable ? EMU_PIN_OP_ENABLE : EMU_PIN_OP_DISABLE)) != SW_OK)
+        return sw;
     if (pin->tries_left == 0)
         return SW_AUTH_BLOCKED;
     if (a->p1 == 0x00) {

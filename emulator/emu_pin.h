@@ -29,6 +29,18 @@ typedef enum emu_pin_encoding {
     EMU_PIN_FORMAT2, /* ISO 9564 format 2 PIN block: 2N, N digits BCD, filled with F; 8 bytes */
 } emu_pin_encoding;
 
+/* The operations on a PIN object its own access rules guard (profile `access` of a PIN). Each
+ * rule is a condition on top of what the command itself proves (the current value, the PIN
+ * being verified, the resetting code), checked before any secret is compared, so a refusal
+ * (6982) never costs a try. Default (a zeroed rule): always, i.e. the fixed semantics. */
+typedef enum emu_pin_op {
+    EMU_PIN_OP_CHANGE,  /* CHANGE REFERENCE DATA, P1 00 and 01 */
+    EMU_PIN_OP_RESET,   /* RESET RETRY COUNTER, every P1 (P1 02/03 also need `unblock`) */
+    EMU_PIN_OP_ENABLE,  /* ENABLE VERIFICATION REQUIREMENT */
+    EMU_PIN_OP_DISABLE, /* DISABLE VERIFICATION REQUIREMENT (also needs disable_allowed) */
+    EMU_PIN_OP_COUNT
+} emu_pin_op;
+
 typedef struct emu_pin {
     char name[EMU_PIN_NAME_MAX + 1]; /* optional, for the profile's access expressions */
     uint16_t owner;                  /* DF index; the MF (0) for global references */
@@ -45,6 +57,8 @@ typedef struct emu_pin {
     bool enabled;                   /* verification required (ENABLE/DISABLE) */
     bool disable_allowed;           /* DISABLE VERIFICATION REQUIREMENT is permitted */
     emu_rule unblock;               /* RESET RETRY COUNTER P1 02/03 (no resetting code) */
+    /* per operation (emu_pin_op), resolved from `owner` */
+    emu_rule access[EMU_PIN_OP_COUNT];
 } emu_pin;
 
 /* The PIN objects of a profile or card. Plain data: copying the struct copies the PINs. */

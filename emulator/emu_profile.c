@@ -37,6 +37,9 @@ typedef struct loader {
     const char *base_dir;
     emu_profile *p;
     size_t total_data;
+    /* data objects' `access`: resolved once the PINs are known (the files come later) */
+    struct fy_node *do_access[EMU_MAX_DATA_OBJECTS];
+    struct fy_node *do_access_key[EMU_MAX_DATA_OBJECTS];
 } loader;
 
 /* One key a mapping may hold; `value` is filled while reading the mapping. */
@@ -350,6 +353,67 @@ static const char *atr_problem(const uint8_t *a, size_t n)
     if (i != n)
         return "extra bytes after the ATR";
     return NULL;
+}
+
+/* Where the historical bytes are in a structurally valid ATR (atr_problem() said NULL). */
+static void atr_historical(const uint8_t *a, size_t n, size_t *off, size_t *k)
+{
+    size_t i = 2;
+    unsigned y = a[1] >> 4;
+    *k = a[1] & 0x0F;
+    for (;;) {
+        i += (size_t)(y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1);
+        if (!(y & 8) || i >= n)
+            break;
+        y = a[i++] >> 4;
+    }
+    *off = i;
+}
+
+/* The historical bytes must tell the truth about the transport (7816-4 clause 12.1.1.9, card
+ * capabilities, compact-TLV tag 7, third software function byte): b7 (extended Lc / Le) set
+ * exactly when the profile has extended_length; logical channels as many as `channels`: b5-b4
+ * (assignment) 00 means one, otherwise b3-b1 + 1, 7 meaning eight or more. Only compact-TLV
+ * historical bytes (category 00 or 80) carry the object; an object shorter than 3 bytes
+ * claims neither. Refuses the profile at `n` (the atr). */
+static bool check_atr_capabilities(loader *L, struct fy_node *n)
+{
+    const uint8_t *a = L->p->atr;
+    const emu_transport *tp = &L->p->tp;
+    size_t off, k;
+    atr_historical(a, L->p->atr_len, &off, &k);
+    if (k == 0 || (a[off] != 0x00 && a[off] != 0x80))
+        return true;
+    /* category 00: three status indicator bytes close the historical bytes */
+    if (a[off] == 0x00 && k < 4)
+        return fail(L, n, NO_OFFSET,
+                    "atr: historical bytes of category 00 end with 3 status indicator bytes");
+    codec_reader r;
+    codec_reader_init(&r, a + off + 1, a[off] == 0x00 ? k - 4 : k - 1);
+    uint8_t tl;
+    while (codec_read_u8(&r, &tl)) {
+        const uint8_t *v;
+        if (!codec_read_bytes(&r, tl & 0x0F, &v))
+            return fail(L, n, NO_OFFSET, "atr: historical bytes: compact-TLV object truncated");
+        if ((tl >> 4) != 0x7)
+            continue;
+        uint8_t third = (tl & 0x0F) >= 3 ? v[2] : 0;
+        bool ext = (third & 0x40) != 0;
+        unsigned count = (third & 0x18) ? (third & 0x07) + 1u : 1u;
+        if (ext != tp->extended)
+            return fail(L, n, NO_OFFSET,
+                        "atr: card capabilities (7%X) %s extended Lc/Le but transport has "
+                        "extended_length: %s",
+                        tl & 0x0F, ext ? "advertise" : "do not advertise",
+                        tp->extended ? "true" : "false");
+        if (count < 8 ? count != tp->channels : tp->channels < 8)
+            return fail(L, n, NO_OFFSET,
+                        "atr: card capabilities (7%X) advertise %u%s logical channel%s but "
+                        "transport has channels: %u",
+                        tl & 0x0F, count, count == 8 ? " or more" : "", count == 1 ? "" : "s",
+                        (unsigned)tp->channels);
+    }
+    return true;
 }
 
 /* ---- file tree ---- */
@@ -756,7 +820,7 @@ static bool parse_pin(loader *L, struct fy_node *map, struct fy_node *where, uin
         {"encoding", NULL, NULL},   {"pad_to", NULL, NULL},     {"pad_byte", NULL, NULL},
         {"min_length", NULL, NULL}, {"max_length", NULL, NULL}, {"tries", NULL, NULL},
         {"reset_by", NULL, NULL},   {"enabled", NULL, NULL},    {"disable_allowed", NULL, NULL},
-        {"unblock", NULL, NULL}};
+        {"unblock", NULL, NULL},    {"access", NULL, NULL}};
     if (!read_map(L, map, where, "pin", f, NFIELDS(f)))
         return false;
     emu_pin_table *t = &L->p->pins;
@@ -867,6 +931,50 @@ static bool parse_pin(loader *L, struct fy_node *map, struct fy_node *where, uin
     *reset_by = GET("reset_by");
     if (GET("unblock"))
         reset_by[1] = GET("unblock");
+    if (GET("access")) {
+        reset_by[2] = GET("access");
+        reset_by[3] = GET_KEY("access");
+    }
+    return true;
+}
+
+/* A PIN's own `access`: {change, reset, enable, disable}, each an access expression (default
+ * always); see emu_pin_op. */
+static bool parse_pin_access(loader *L, struct fy_node *map, struct fy_node *where, uint16_t df,
+                             emu_pin *pin)
+{
+    field f[EMU_PIN_OP_COUNT] = {{"change", NULL, NULL},
+                                 {"reset", NULL, NULL},
+                                 {"enable", NULL, NULL},
+                                 {"disable", NULL, NULL}};
+    if (!read_map(L, map, where, "pin access", f, NFIELDS(f)))
+        return false;
+    for (int op = 0; op < EMU_PIN_OP_COUNT; op++)
+        if (f[op].value && !rule_value(L, f[op].value, df, &pin->access[op]))
+            return false;
+    return true;
+}
+
+/* The data objects' `access`: {read, update}, resolved from the MF (data objects belong to the
+ * card, not to a DF). */
+static bool parse_do_access(loader *L)
+{
+    emu_fs *fs = &L->p->fs;
+    for (uint16_t i = 0; i < fs->do_count; i++) {
+        if (!L->do_access[i])
+            continue;
+        field f[] = {{"read", NULL, NULL}, {"update", NULL, NULL}};
+        if (!read_map(L, L->do_access[i], L->do_access_key[i], "data object access", f, NFIELDS(f)))
+            return false;
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned slot = k == 0 ? EMU_DO_READ : EMU_DO_UPDATE;
+            if (!f[k].value)
+                continue;
+            if (!rule_value(L, f[k].value, 0, &fs->dos[i].access[slot]))
+                return false;
+            fs->dos[i].access_set |= (uint8_t)(1u << slot);
+        }
+    }
     return true;
 }
 
@@ -876,7 +984,7 @@ static bool parse_pins(loader *L, struct fy_node *seq, uint16_t df)
     if (fy_node_get_type(seq) != FYNT_SEQUENCE)
         return fail(L, seq, NO_OFFSET, "pins must be a sequence of PIN objects");
     uint16_t first = L->p->pins.count;
-    struct fy_node *later[EMU_MAX_PINS][2];
+    struct fy_node *later[EMU_MAX_PINS][4];
     memset(later, 0, sizeof later);
     void *it = NULL;
     struct fy_node *item;
@@ -901,6 +1009,8 @@ static bool parse_pins(loader *L, struct fy_node *seq, uint16_t df)
             pin->reset_by = (int16_t)idx;
         }
         if (later[i][1] && !rule_value(L, later[i][1], df, &pin->unblock))
+            return false;
+        if (later[i][2] && !parse_pin_access(L, later[i][2], later[i][3], df, pin))
             return false;
     }
     return true;
@@ -1198,7 +1308,10 @@ static bool parse_data_objects(loader *L, struct fy_node *seq)
     void *it = NULL;
     struct fy_node *item;
     while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
-        field f[] = {{"tag", NULL, NULL}, {"value", NULL, NULL}, {"max_size", NULL, NULL}};
+        field f[] = {{"tag", NULL, NULL},
+                     {"value", NULL, NULL},
+                     {"max_size", NULL, NULL},
+                     {"access", NULL, NULL}};
         if (!read_map(L, item, seq, "data object", f, NFIELDS(f)))
             return false;
         if (!GET("tag"))
@@ -1241,6 +1354,8 @@ static bool parse_data_objects(loader *L, struct fy_node *seq)
         d->value = val;
         d->len = (uint16_t)vl;
         d->cap = (uint16_t)cap;
+        L->do_access[fs->do_count] = GET("access");
+        L->do_access_key[fs->do_count] = GET_KEY("access");
         fs->do_count++;
     }
     return true;
@@ -1277,7 +1392,10 @@ static bool parse_root(loader *L, struct fy_node *root)
         return false;
     if (GET("serial") && !text_value(L, GET("serial"), "serial", &L->p->serial))
         return false;
-    return parse_file(L, GET("files"), GET_KEY("files"), EMU_NONE, 0);
+    if (!parse_file(L, GET("files"), GET_KEY("files"), EMU_NONE, 0) || !parse_do_access(L))
+        return false;
+    /* after the files, so that a profile's first structural error is the one reported */
+    return check_atr_capabilities(L, GET("atr"));
 }
 
 /* Length of the valid UTF-8 sequence at s[0..len), or 0 (RFC 3629: no overlongs, surrogates or

@@ -86,6 +86,8 @@ emu_vpcd_action emu_vpcd_handle(const emu_vpcd_ops *ops, void *ctx, const uint8_
     }
 
     size_t n = ops->transmit(ctx, payload, payload_len, out + 2, room);
+    if (n == EMU_VPCD_DROP)
+        return EMU_VPCD_DROPPED;
     /* The card promises 2..room; clamp anyway so a faulty card cannot make us send garbage. */
     if (n > room)
         n = room;
@@ -116,6 +118,8 @@ const char *emu_vpcd_end_describe(emu_vpcd_end end)
         return "socket error";
     case EMU_VPCD_END_NOMEM:
         return "out of memory";
+    case EMU_VPCD_END_DROPPED:
+        return "the card dropped the connection in the middle of a command";
     }
     return "unknown reason";
 }
@@ -142,71 +146,127 @@ static bool send_all(int fd, const uint8_t *buf, size_t len)
     return true;
 }
 
-static emu_vpcd_end serve_loop(int fd, const emu_vpcd_ops *ops, void *ctx, size_t max_payload,
-                               uint8_t *in, uint8_t *out, const char *name)
+/* Answers every whole frame in link->in (vpcd sends one at a time, but a stream may carry
+ * several) and keeps the partial rest. Returns true to go on, false with *end. */
+static bool handle_frames(emu_vpcd_link *link, int fd, const emu_vpcd_ops *ops, void *ctx,
+                          emu_vpcd_end *end)
 {
-    size_t have = 0;
-    for (;;) {
-        /* Answer every whole frame already received (vpcd sends one at a time, but a stream
-         * may carry several). */
-        size_t off = 0;
-        for (;;) {
-            const uint8_t *payload;
-            size_t payload_len, frame_len, out_len;
-            emu_vpcd_frame_status st = emu_vpcd_next_frame(in + off, have - off, max_payload,
-                                                           &payload, &payload_len, &frame_len);
-            if (st == EMU_VPCD_FRAME_PARTIAL)
-                break;
-            if (st == EMU_VPCD_FRAME_ZERO)
-                return EMU_VPCD_END_ZERO;
-            if (st == EMU_VPCD_FRAME_TOO_LONG)
-                return EMU_VPCD_END_TOO_LONG;
-            emu_vpcd_action act =
-                emu_vpcd_handle(ops, ctx, payload, payload_len, out, EMU_VPCD_FRAME_MAX, &out_len);
-            if (act == EMU_VPCD_BAD_CONTROL)
-                return EMU_VPCD_END_BAD_CONTROL;
-            if (act == EMU_VPCD_REPLY && !send_all(fd, out, out_len)) {
-                fprintf(stderr, "sdemu: %s: send: %s\n", name, strerror(errno));
-                return EMU_VPCD_END_IO;
-            }
-            off += frame_len;
+    size_t off = 0;
+    bool go_on = true;
+    while (go_on) {
+        const uint8_t *payload;
+        size_t payload_len, frame_len, out_len;
+        emu_vpcd_frame_status st =
+            emu_vpcd_next_frame(link->in + off, link->have - off, link->max_payload, &payload,
+                                &payload_len, &frame_len);
+        if (st == EMU_VPCD_FRAME_PARTIAL)
+            break;
+        if (st == EMU_VPCD_FRAME_ZERO) {
+            *end = EMU_VPCD_END_ZERO;
+            return false;
         }
-        memmove(in, in + off, have - off);
-        have -= off;
-
-        /* What is left is a partial frame no longer than 2 + max_payload: it fits. */
-        ssize_t n = recv(fd, in + have, EMU_VPCD_FRAME_MAX - have, 0);
-        quickack(fd);
-        if (n == 0)
-            return have == 0 ? EMU_VPCD_END_EOF : EMU_VPCD_END_TRUNCATED;
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == ECONNRESET)
-                return have == 0 ? EMU_VPCD_END_EOF : EMU_VPCD_END_TRUNCATED;
-            fprintf(stderr, "sdemu: %s: recv: %s\n", name, strerror(errno));
-            return EMU_VPCD_END_IO;
+        if (st == EMU_VPCD_FRAME_TOO_LONG) {
+            *end = EMU_VPCD_END_TOO_LONG;
+            return false;
         }
-        have += (size_t)n;
+        emu_vpcd_action act = emu_vpcd_handle(ops, ctx, payload, payload_len, link->out,
+                                              EMU_VPCD_FRAME_MAX, &out_len);
+        if (act == EMU_VPCD_BAD_CONTROL) {
+            *end = EMU_VPCD_END_BAD_CONTROL;
+            return false;
+        }
+        if (act == EMU_VPCD_DROPPED) {
+            *end = EMU_VPCD_END_DROPPED;
+            return false;
+        }
+        if (act == EMU_VPCD_REPLY && !send_all(fd, link->out, out_len)) {
+            fprintf(stderr, "sdemu: %s: send: %s\n", link->name, strerror(errno));
+            *end = EMU_VPCD_END_IO;
+            return false;
+        }
+        off += frame_len;
     }
+    memmove(link->in, link->in + off, link->have - off);
+    link->have -= off;
+    return true;
+}
+
+int emu_vpcd_link_init(emu_vpcd_link *link, size_t max_payload, const char *name)
+{
+    if (max_payload == 0 || max_payload > EMU_VPCD_PAYLOAD_MAX)
+        max_payload = EMU_VPCD_PAYLOAD_MAX;
+    link->have = 0;
+    link->max_payload = max_payload;
+    link->name = name ? name : "card";
+    link->in = malloc(EMU_VPCD_FRAME_MAX);
+    link->out = malloc(EMU_VPCD_FRAME_MAX);
+    return link->in && link->out ? 0 : -1;
+}
+
+void emu_vpcd_link_free(emu_vpcd_link *link)
+{
+    free(link->in);
+    free(link->out);
+    link->in = link->out = NULL;
+    link->have = 0;
+}
+
+void emu_vpcd_link_clear(emu_vpcd_link *link)
+{
+    link->have = 0;
+}
+
+/* One recv and the frames it completes; no logging. */
+static bool link_step(emu_vpcd_link *link, int fd, const emu_vpcd_ops *ops, void *ctx,
+                      emu_vpcd_end *end)
+{
+    /* What is kept is a partial frame no longer than 2 + max_payload: it fits. */
+    ssize_t n = recv(fd, link->in + link->have, EMU_VPCD_FRAME_MAX - link->have, 0);
+    quickack(fd);
+    if (n == 0) {
+        *end = link->have == 0 ? EMU_VPCD_END_EOF : EMU_VPCD_END_TRUNCATED;
+        return false;
+    }
+    if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+            return true;
+        if (errno == ECONNRESET) {
+            *end = link->have == 0 ? EMU_VPCD_END_EOF : EMU_VPCD_END_TRUNCATED;
+            return false;
+        }
+        fprintf(stderr, "sdemu: %s: recv: %s\n", link->name, strerror(errno));
+        *end = EMU_VPCD_END_IO;
+        return false;
+    }
+    link->have += (size_t)n;
+    return handle_frames(link, fd, ops, ctx, end);
+}
+
+static void log_end(emu_vpcd_end end, const char *name)
+{
+    if (end != EMU_VPCD_END_EOF && end != EMU_VPCD_END_IO && end != EMU_VPCD_END_DROPPED)
+        fprintf(stderr, "sdemu: %s: connection ended: %s\n", name, emu_vpcd_end_describe(end));
+}
+
+bool emu_vpcd_link_step(emu_vpcd_link *link, int fd, const emu_vpcd_ops *ops, void *ctx,
+                        emu_vpcd_end *end)
+{
+    if (link_step(link, fd, ops, ctx, end))
+        return true;
+    log_end(*end, link->name);
+    return false;
 }
 
 emu_vpcd_end emu_vpcd_serve(int fd, const emu_vpcd_ops *ops, void *ctx, size_t max_payload,
                             const char *name)
 {
-    if (max_payload == 0 || max_payload > EMU_VPCD_PAYLOAD_MAX)
-        max_payload = EMU_VPCD_PAYLOAD_MAX;
-    if (!name)
-        name = "card";
-    uint8_t *in = malloc(EMU_VPCD_FRAME_MAX);
-    uint8_t *out = malloc(EMU_VPCD_FRAME_MAX);
+    emu_vpcd_link link;
     emu_vpcd_end end = EMU_VPCD_END_NOMEM;
-    if (in && out)
-        end = serve_loop(fd, ops, ctx, max_payload, in, out, name);
-    free(in);
-    free(out);
-    if (end != EMU_VPCD_END_EOF && end != EMU_VPCD_END_IO)
-        fprintf(stderr, "sdemu: %s: connection ended: %s\n", name, emu_vpcd_end_describe(end));
+    if (emu_vpcd_link_init(&link, max_payload, name) == 0)
+        while (link_step(&link, fd, ops, ctx, &end))
+            ;
+    log_end(end, link.name);
+    emu_vpcd_link_free(&link);
     return end;
 }
 

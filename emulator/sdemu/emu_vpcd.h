@@ -12,6 +12,7 @@
 #ifndef EMU_VPCD_H
 #define EMU_VPCD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,13 @@ typedef struct emu_vpcd_ops {
     /* The ATR; *len receives its length (at most EMU_VPCD_PAYLOAD_MAX is sent). */
     const uint8_t *(*atr)(void *ctx, size_t *len);
     /* Answers one command APDU into resp[0..cap) (cap >= 2); returns the response length,
-     * 2..cap. */
+     * 2..cap, or EMU_VPCD_DROP to end the connection without answering (fault injection). */
     size_t (*transmit)(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, size_t cap);
 } emu_vpcd_ops;
+
+/* A transmit result asking the link to close the connection without answering: the peer sees
+ * the card vanish in the middle of a command. */
+#define EMU_VPCD_DROP SIZE_MAX
 
 /* Outcome of looking for one frame at the start of a byte stream. */
 typedef enum emu_vpcd_frame_status {
@@ -62,6 +67,7 @@ typedef enum emu_vpcd_action {
     EMU_VPCD_NO_REPLY = 0, /* power off, power on, reset */
     EMU_VPCD_REPLY,        /* send out[0..*out_len), a whole frame with its length prefix */
     EMU_VPCD_BAD_CONTROL,  /* unknown 1-byte control code: end the connection */
+    EMU_VPCD_DROPPED,      /* the card asked to drop the connection (EMU_VPCD_DROP) */
 } emu_vpcd_action;
 
 /* Handles one frame payload (1..EMU_VPCD_PAYLOAD_MAX bytes) against the card. On
@@ -80,6 +86,7 @@ typedef enum emu_vpcd_end {
     EMU_VPCD_END_BAD_CONTROL, /* an unknown control code */
     EMU_VPCD_END_IO,          /* recv/send failed (errno in the message) */
     EMU_VPCD_END_NOMEM,       /* no memory for the frame buffers */
+    EMU_VPCD_END_DROPPED,     /* the card dropped the connection mid-command (EMU_VPCD_DROP) */
 } emu_vpcd_end;
 
 /* A short English description of an end reason. Never NULL. */
@@ -93,6 +100,33 @@ const char *emu_vpcd_end_describe(emu_vpcd_end end);
  * as "sdemu: ..." (prefix `name`). */
 emu_vpcd_end emu_vpcd_serve(int fd, const emu_vpcd_ops *ops, void *ctx, size_t max_payload,
                             const char *name);
+
+/* One connection's receive state, for callers that poll() the vpcd socket together with other
+ * descriptors (emu_vpcd_serve is the blocking loop over the same steps). */
+typedef struct emu_vpcd_link {
+    uint8_t *in;  /* EMU_VPCD_FRAME_MAX bytes: a partial frame waiting for more */
+    uint8_t *out; /* EMU_VPCD_FRAME_MAX bytes: the reply being sent */
+    size_t have;  /* bytes in `in` */
+    size_t max_payload;
+    const char *name;
+} emu_vpcd_link;
+
+/* Allocates the buffers; `max_payload` 0 means EMU_VPCD_PAYLOAD_MAX, `name` is used in log
+ * messages. Returns 0, or -1 when out of memory (then emu_vpcd_link_free is still safe). */
+int emu_vpcd_link_init(emu_vpcd_link *link, size_t max_payload, const char *name);
+
+/* Frees the buffers; safe on a zeroed or already freed link. */
+void emu_vpcd_link_free(emu_vpcd_link *link);
+
+/* Forgets any partial frame: call before serving a new connection. */
+void emu_vpcd_link_clear(emu_vpcd_link *link);
+
+/* One recv() on `fd` (call when poll() says it is readable), then answers every whole frame
+ * received. Returns true while the connection goes on, false with *end set when it ended
+ * (nothing is logged for EMU_VPCD_END_EOF and EMU_VPCD_END_DROPPED; other reasons are logged on
+ * stderr as emu_vpcd_serve does). Sets TCP_QUICKACK after the recv. */
+bool emu_vpcd_link_step(emu_vpcd_link *link, int fd, const emu_vpcd_ops *ops, void *ctx,
+                        emu_vpcd_end *end);
 
 /* Connects to 127.0.0.1:port, retrying while nothing listens, for at most timeout_ms
  * milliseconds. Sets TCP_NODELAY. Returns the connected fd, or -1 with a message on stderr. */

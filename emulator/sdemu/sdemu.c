@@ -13,8 +13,12 @@
 #include <unistd.h>
 
 #include "emu_card.h"
+#include "emu_control.h"
 #include "emu_profile.h"
 #include "emu_sandbox.h"
+#include "emu_serve.h"
+#include "emu_statefile.h"
+#include "emu_variant.h"
 #include "emu_vpcd.h"
 #include "emu_vpcd_card.h"
 
@@ -40,7 +44,8 @@ static void usage_main(FILE *out)
                  "Commands:\n"
                  "  serve   be the card in one vpcd reader until vpcd closes\n"
                  "  run     start a private pcscd with N emulated cards, run a command, tear down\n"
-                 "  check   validate profile files\n\n"
+                 "  check   validate profile files\n"
+                 "  ctl     send a command to a card's control socket\n\n"
                  "Options:\n"
                  "  -h, --help     this text (also: sdemu COMMAND --help)\n"
                  "  -V, --version  the version\n");
@@ -55,6 +60,12 @@ static void usage_serve(FILE *out)
                  "  -v, --vpcd HOST:PORT      vpcd's address; HOST must be 127.0.0.1 or localhost\n"
                  "  -t, --connect-timeout S   give up connecting after S seconds (default 10)\n"
                  "  -n, --name NAME           name used in log messages (default \"card\")\n"
+                 "  -C, --control PATH        serve the control protocol on a UNIX socket (0600)\n"
+                 "  -s, --serial S            the card's serial number (default: the profile's)\n"
+                 "  -a, --atr-variant K       show ATR variant K (1..255) of the profile's ATR\n"
+                 "  -S, --state FILE          the card's non-volatile memory: loaded if FILE\n"
+                 "                            exists, else created; every change is written\n"
+                 "                            before the card answers (default: in memory)\n"
                  "  -h, --help                this text\n");
 }
 
@@ -71,6 +82,8 @@ static void usage_run(FILE *out)
             "  SDEMU_READER         the first card's reader name, e.g. \"sdemu 1 00 00\"\n"
             "  SDEMU_READERS        all reader names, one per line\n"
             "  SDEMU_SANDBOX        the sandbox directory (removed afterwards)\n"
+            "  SDEMU_CONTROL        the first card's control socket (sdemu ctl)\n"
+            "  SDEMU_CONTROLS       all control sockets, one per line\n"
             "Read by sdemu run: SDEMU_PCSCD (pcscd program, default " EMU_SANDBOX_PCSCD ") and\n"
             "SDEMU_VPCD_DRIVER (vpcd driver, default " EMU_SANDBOX_DRIVER ").\n\n"
             "  -p, --profile FILE  a card profile; give it once per card (default: %s)\n"
@@ -116,6 +129,66 @@ static emu_profile *load_profile(const char *path)
 
 /* ---- serve ---- */
 
+/* serve's options around the card: control socket, identity. */
+typedef struct serve_extra {
+    const char *control;  /* NULL: no control socket */
+    const char *serial;   /* NULL: the profile's */
+    unsigned atr_variant; /* 0: the profile's ATR */
+    emu_statefile *state; /* NULL: the card lives in memory (--state) */
+} serve_extra;
+
+static int serve_extra_option(int c, const char *arg, serve_extra *extra)
+{
+    if (c == 'C') {
+        extra->control = arg;
+    } else if (c == 's') {
+        extra->serial = arg;
+    } else {
+        char *end;
+        unsigned long v = strtoul(arg, &end, 10);
+        if (*arg < '0' || *arg > '9' || *end || v < 1 || v > 255) {
+            fprintf(stderr, "%s serve: bad --atr-variant '%s' (1..255)\n", prog, arg);
+            return -1;
+        }
+        extra->atr_variant = (unsigned)v;
+    }
+    return 0;
+}
+
+/* emu_statefile_save in the shape of emu_serve_config.save_state. */
+static int save_state(void *ctx, char *msg, size_t cap)
+{
+    return emu_statefile_save(ctx, msg, cap);
+}
+
+/* Serves `card` in vpcd's reader at `port` (with the control socket, if any) until vpcd
+ * closes; returns serve's exit status. */
+static int serve_card(emu_card *card, uint16_t port, int timeout_ms, const char *name,
+                      const serve_extra *extra)
+{
+    static emu_control ctl; /* large-ish and lives for the whole serve */
+    emu_control_init(&ctl, card, extra->serial, NULL, NULL);
+    if (extra->atr_variant) {
+        uint8_t atr[EMU_VARIANT_ATR_MAX];
+        size_t len;
+        if (emu_variant_atr(ctl.atr, ctl.atr_len, extra->atr_variant, atr, &len) != 0 ||
+            emu_control_set_atr(&ctl, atr, len) != 0) {
+            fprintf(stderr, "%s: %s: the profile's ATR has no variant %u\n", prog, name,
+                    extra->atr_variant);
+            return 1;
+        }
+    }
+    emu_serve_config cfg = {.ctl = &ctl,
+                            .port = port,
+                            .connect_timeout_ms = timeout_ms,
+                            .name = name,
+                            .control_path = extra->control,
+                            .power_cut = extra->state ? emu_statefile_power_cut : NULL,
+                            .power_cut_ctx = extra->state,
+                            .save_state = extra->state ? save_state : NULL};
+    return emu_serve_run(&cfg);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -123,14 +196,19 @@ static int cmd_serve(int argc, char **argv)
         {"vpcd", required_argument, NULL, 'v'},
         {"connect-timeout", required_argument, NULL, 't'},
         {"name", required_argument, NULL, 'n'},
+        {"control", required_argument, NULL, 'C'},
+        {"serial", required_argument, NULL, 's'},
+        {"atr-variant", required_argument, NULL, 'a'},
+        {"state", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *profile_path = NULL, *name = "card";
+    const char *profile_path = NULL, *name = "card", *state_path = NULL;
+    serve_extra extra = {NULL, NULL, 0, NULL};
     uint16_t port = 0;
     double timeout = DEFAULT_TIMEOUT_S;
     int c;
-    while ((c = getopt_long(argc, argv, "+p:v:t:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+p:v:t:n:C:s:a:S:h", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
             profile_path = optarg;
@@ -151,6 +229,15 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'n':
             name = optarg;
+            break;
+        case 'S':
+            state_path = optarg;
+            break;
+        case 'C':
+        case 's':
+        case 'a':
+            if (serve_extra_option(c, optarg, &extra) != 0)
+                return EXIT_SDEMU;
             break;
         case 'h':
             usage_serve(stdout);
@@ -173,20 +260,28 @@ static int cmd_serve(int argc, char **argv)
     if (!profile)
         return 1;
     emu_card *card = emu_card_new(profile);
-    emu_profile_free(profile);
+    if (!extra.serial)
+        extra.serial = emu_profile_serial(profile); /* valid while the profile lives */
     if (!card) {
+        emu_profile_free(profile);
         fprintf(stderr, "%s: %s: out of memory\n", prog, name);
         return 1;
     }
-    int fd = emu_vpcd_connect(port, (int)(timeout * 1000), name);
-    if (fd < 0) {
-        emu_card_free(card);
-        return 1;
+    if (state_path) {
+        char err[1024];
+        extra.state = emu_statefile_open(card, state_path, err, sizeof err);
+        if (!extra.state) {
+            fprintf(stderr, "%s: %s: %s\n", prog, name, err);
+            emu_profile_free(profile);
+            emu_card_free(card);
+            return 1;
+        }
     }
-    emu_vpcd_end end = emu_vpcd_serve(fd, &emu_vpcd_card_ops, card, 0, name);
-    close(fd);
+    int rc = serve_card(card, port, (int)(timeout * 1000), name, &extra);
+    emu_statefile_close(extra.state);
+    emu_profile_free(profile);
     emu_card_free(card);
-    return end == EMU_VPCD_END_EOF ? 0 : 1;
+    return rc;
 }
 
 /* ---- check ---- */
@@ -301,11 +396,16 @@ typedef struct run_state {
     unsigned cards;
     pid_t card_pid[EMU_SANDBOX_MAX_READERS];
     bool verbose;
+    char control[EMU_SANDBOX_MAX_READERS][96];     /* each card's control socket */
+    char serial[EMU_SANDBOX_MAX_READERS][128];     /* "" : the profile's own */
+    unsigned atr_variant[EMU_SANDBOX_MAX_READERS]; /* 0: the profile's ATR */
 } run_state;
 
-static pid_t start_card(unsigned i, const char *profile, uint16_t port, double timeout)
+static pid_t start_card(const run_state *rs, unsigned i, const char *profile, uint16_t port,
+                        double timeout)
 {
-    char addr[32], name[32], secs[32];
+    char addr[32], name[32], secs[32], variant[16];
+    snprintf(variant, sizeof variant, "%u", rs->atr_variant[i]);
     snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
     snprintf(name, sizeof name, "card %u", i + 1);
     snprintf(secs, sizeof secs, "%g", timeout);
@@ -315,8 +415,21 @@ static pid_t start_card(unsigned i, const char *profile, uint16_t port, double t
         return pid;
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    execl("/proc/self/exe", "sdemu", "serve", "--profile", profile, "--vpcd", addr,
-          "--connect-timeout", secs, "--name", name, (char *)NULL);
+    /* Several cards from one profile get their own serial and ATR variant. */
+    const char *args[20] = {"sdemu",  "serve", "--profile",         profile,
+                            "--vpcd", addr,    "--connect-timeout", secs,
+                            "--name", name,    "--control",         rs->control[i]};
+    size_t n = 12;
+    if (rs->serial[i][0]) {
+        args[n++] = "--serial";
+        args[n++] = rs->serial[i];
+    }
+    if (rs->atr_variant[i]) {
+        args[n++] = "--atr-variant";
+        args[n++] = variant;
+    }
+    args[n] = NULL;
+    execv("/proc/self/exe", (char *const *)args);
     fprintf(stderr, "%s: exec /proc/self/exe: %s\n", prog, strerror(errno));
     _exit(EXIT_SDEMU);
 }
@@ -420,7 +533,7 @@ static pid_t start_command(run_state *rs, char **argv)
 {
     size_t total = 1;
     for (unsigned i = 0; i < rs->cards; i++)
-        total += strlen(emu_sandbox_reader(rs->sb, i)) + 1;
+        total += strlen(emu_sandbox_reader(rs->sb, i)) + 1 + strlen(rs->control[i]) + 1;
     char *all = calloc(1, total);
     if (!all)
         return -1;
@@ -444,6 +557,18 @@ static pid_t start_command(run_state *rs, char **argv)
     setenv("SDEMU_READER", emu_sandbox_reader(rs->sb, 0), 1);
     setenv("SDEMU_READERS", all, 1);
     setenv("SDEMU_SANDBOX", emu_sandbox_dir(rs->sb), 1);
+    /* `all` had room for the reader names; the control paths fit in it as well. */
+    used = 0;
+    for (unsigned i = 0; i < rs->cards; i++) {
+        size_t n = strlen(rs->control[i]);
+        if (i)
+            all[used++] = '\n';
+        memcpy(all + used, rs->control[i], n);
+        used += n;
+    }
+    all[used] = '\0';
+    setenv("SDEMU_CONTROL", rs->control[0], 1);
+    setenv("SDEMU_CONTROLS", all, 1);
     execvp(argv[0], argv);
     int e = errno;
     fprintf(stderr, "%s: cannot run %s: %s\n", prog, argv[0], strerror(e));
@@ -564,16 +689,26 @@ static int cmd_run(int argc, char **argv)
         return EXIT_SDEMU;
     }
     /* Refuse a bad profile here, with its position, before anything is started. */
+    static run_state rs;
+    memset(&rs, 0, sizeof rs);
     for (unsigned i = 0; i < n_profiles; i++) {
         emu_profile *p = load_profile(profiles[i]);
         if (!p)
             return EXIT_SDEMU;
+        /* --cards N with one profile: card k gets serial "<serial>-k" and ATR variant k. */
+        for (unsigned k = 0; n_profiles == 1 && cards > 1 && k < cards; k++) {
+            rs.atr_variant[k] = k + 1;
+            if (emu_variant_serial(emu_profile_serial(p), k + 1, rs.serial[k],
+                                   sizeof rs.serial[k]) != 0) {
+                fprintf(stderr, "%s run: %s: serial number too long\n", prog, profiles[i]);
+                emu_profile_free(p);
+                return EXIT_SDEMU;
+            }
+        }
         emu_profile_free(p);
     }
 
     install_handlers();
-    run_state rs;
-    memset(&rs, 0, sizeof rs);
     rs.cards = cards;
     rs.verbose = verbose;
     for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)
@@ -594,16 +729,18 @@ static int cmd_run(int argc, char **argv)
                 (long)emu_sandbox_pcscd_pid(rs.sb));
     for (unsigned i = 0; i < cards; i++) {
         const char *profile = profiles[n_profiles > 1 ? i : 0];
-        rs.card_pid[i] = start_card(i, profile, emu_sandbox_port(rs.sb, i), timeout);
+        snprintf(rs.control[i], sizeof rs.control[i], "%s/card%u.ctl", emu_sandbox_dir(rs.sb),
+                 i + 1);
+        rs.card_pid[i] = start_card(&rs, i, profile, emu_sandbox_port(rs.sb, i), timeout);
         if (rs.card_pid[i] < 0) {
             fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
             teardown(&rs);
             return EXIT_SDEMU;
         }
         if (verbose)
-            fprintf(stderr, "%s: card %u pid %ld port %u reader '%s' profile %s\n", prog, i + 1,
-                    (long)rs.card_pid[i], emu_sandbox_port(rs.sb, i), emu_sandbox_reader(rs.sb, i),
-                    profile);
+            fprintf(stderr, "%s: card %u pid %ld port %u reader '%s' profile %s control %s\n", prog,
+                    i + 1, (long)rs.card_pid[i], emu_sandbox_port(rs.sb, i),
+                    emu_sandbox_reader(rs.sb, i), profile, rs.control[i]);
     }
     if (wait_cards(&rs, timeout) != 0) {
         int sig = got_signal;
@@ -621,6 +758,62 @@ static int cmd_run(int argc, char **argv)
     int rc = wait_command(&rs, cmd);
     teardown(&rs);
     return rc;
+}
+
+/* ---- ctl ---- */
+
+static void usage_ctl(FILE *out)
+{
+    fprintf(out,
+            "Usage: sdemu ctl SOCKET COMMAND [ARGS]...\n"
+            "Sends one command to a card's control socket (sdemu serve --control; under\n"
+            "sdemu run: $SDEMU_CONTROL) and prints the reply. Exit 0 on \"ok\", 1 on \"error\"\n"
+            "or no reply, 2 on bad usage. Commands (see docs/sdemu.md):\n"
+            "  remove | insert | reset | status | help\n"
+            "  snapshot FILE | restore FILE\n"
+            "  pin-tries REF [DF] | set-pin-tries REF N [DF]\n"
+            "  fault delay MS [N] | fault sw XXXX [N] | fault drop | fault power-cut |\n"
+            "  fault clear\n");
+}
+
+/* Long enough for an insert (vpcd connect timeout) behind a delayed command. */
+#define CTL_TIMEOUT_MS 120000
+
+static int cmd_ctl(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        usage_ctl(stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        usage_ctl(stderr);
+        return 2;
+    }
+    char line[EMU_CONTROL_LINE_MAX + 1];
+    size_t used = 0;
+    for (int i = 2; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (n + 2 > sizeof line - used) {
+            fprintf(stderr, "%s ctl: command longer than %u bytes\n", prog, EMU_CONTROL_LINE_MAX);
+            return 2;
+        }
+        if (strchr(argv[i], '\n')) {
+            fprintf(stderr, "%s ctl: an argument holds a newline\n", prog);
+            return 2;
+        }
+        if (i > 2)
+            line[used++] = ' ';
+        memcpy(line + used, argv[i], n);
+        used += n;
+    }
+    line[used] = '\0';
+    char reply[EMU_CONTROL_REPLY_MAX + 1];
+    if (emu_serve_request(argv[1], line, reply, sizeof reply, CTL_TIMEOUT_MS) != 0) {
+        fprintf(stderr, "%s ctl: %s\n", prog, reply);
+        return 1;
+    }
+    printf("%s\n", reply);
+    return strncmp(reply, "ok", 2) == 0 && (reply[2] == '\0' || reply[2] == ' ') ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -645,6 +838,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(sub, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(sub, "ctl") == 0)
+        return cmd_ctl(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\n", prog, sub);
     usage_main(stderr);
     return EXIT_SDEMU;

@@ -12,7 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A small card with the reference card's shape; built in, so the target needs no file. */
-static const char profile_yaml[] = "atr: \"3B 85 80 01 80 73 B4 01 5B 19\"\n"
+static const char profile_yaml[] = "atr: \"3B 85 80 01 80 73 B4 41 5B 59\"\n"
+                                   "transport: {channels: 4}\n"
                                    "files:\n"
                                    "  fid: 3F00\n"
                                    "  children:\n"

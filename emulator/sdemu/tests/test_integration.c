@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 /* The reference profile's ATR (vectors/profiles/default.yaml), as opensc-tool prints it. */
-#define DEFAULT_ATR_TEXT "3b:85:80:01:80:73:b4:01:5b:19"
+#define DEFAULT_ATR_TEXT "3b:85:80:01:80:73:b4:41:5b:59"
 
 #define OUT_MAX 65536
 
@@ -183,7 +183,7 @@ Test(integration, pcsc_client_reads_two_distinct_cards, .init = arm_watchdog)
     unlink(second);
     cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
     /* Each reader reaches its own card (vpcd shares state between readers of one driver copy). */
-    cr_assert_not_null(strstr(r.out, "sdemu 1 00 00: ATR 3B 85 80 01 80 73 B4 01 5B 19"), "%s",
+    cr_assert_not_null(strstr(r.out, "sdemu 1 00 00: ATR 3B 85 80 01 80 73 B4 41 5B 59"), "%s",
                        r.out);
     cr_assert_not_null(strstr(r.out, "sdemu 2 00 00: ATR 3B 02 14 50"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "sdemu 1 00 00: EF 0101 ok"), "%s", r.out);
@@ -249,7 +249,7 @@ Test(integration, check_reports_file_line_column, .init = arm_watchdog)
 {
     char path[64];
     /* Line 3 holds a key no profile has. */
-    write_profile(path, "atr: \"3B 85 80 01 80 73 B4 01 5B 19\"\n"
+    write_profile(path, "atr: \"3B 85 80 01 80 73 B4 41 5B 59\"\n"
                         "files:\n"
                         "  colour: blue\n"
                         "  fid: 3F00\n");
@@ -278,7 +278,7 @@ Test(integration, check_accepts_reference_profile, .init = arm_watchdog)
 Test(integration, run_refuses_bad_profile_before_starting, .init = arm_watchdog)
 {
     char path[64];
-    write_profile(path, "atr: \"3B 85 80 01 80 73 B4 01 5B 19\"\nfiles: [\n");
+    write_profile(path, "atr: \"3B 85 80 01 80 73 B4 41 5B 59\"\nfiles: [\n");
     char *argv[] = {
         (char *)env_path("SDEMU_EXE"), "run", "--profile", path, "--", "/bin/true", NULL};
     static result r;

@@ -1,0 +1,82 @@
+/* A deliberately faulty proxy for testing sdconform itself: a thin wrapper around libsdproxy
+ * that maps a card's "not found" (ObjectNotFound) to the generic SecurityDeviceError, as a
+ * careless proxy would, and reports every container one byte larger than it is. Everything else
+ * comes from libsdproxy unchanged.
+ *
+ * Built as a shared library linked against libsdproxy: dlsym on this library's handle finds the
+ * functions below first and libsdproxy's for the rest; the real ones are reached with
+ * dlsym(RTLD_NEXT, ...). sdconform --proxy must fail exactly the tests listed in
+ * expected_failures.txt. */
+#include <dlfcn.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "isoiec23465.h"
+
+/* The functions not wrapped here are found by dlsym among this library's dependencies, so
+ * libsdproxy must stay one: this reference keeps the linker's --as-needed from dropping it. */
+__attribute__((used)) static const char *(*const faulty_keep)(isoIec23465_Status) =
+    isoIec23465_statusToString;
+
+/* The next definition of `name` after this library (libsdproxy's). */
+static void *faulty_next(const char *name)
+{
+    return dlsym(RTLD_NEXT, name);
+}
+
+#define FAULTY_REAL(fn, var)                                                                       \
+    __typeof__(fn) *var = NULL;                                                                    \
+    do {                                                                                           \
+        void *p_ = faulty_next(#fn);                                                               \
+        memcpy(&var, &p_, sizeof var);                                                             \
+    } while (0)
+
+/* The mistake under test: a specific exception flattened into a generic one. */
+static isoIec23465_Status faulty_flatten(isoIec23465_Status st)
+{
+    return st == isoIec23465_ObjectNotFound ? isoIec23465_SecurityDeviceError : st;
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceApplication_findObject(isoIec23465_SecurityDeviceApplication *app,
+                                                 const char *label, isoIec23465_Object **object)
+{
+    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObject, real);
+    if (!real)
+        return isoIec23465_FunctionNotImplemented;
+    return faulty_flatten(real(app, label, object));
+}
+
+isoIec23465_Status isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
+    isoIec23465_SecurityDeviceApplication *app, const uint8_t *identifier, size_t identifierLen,
+    isoIec23465_Object **object)
+{
+    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier, real);
+    if (!real)
+        return isoIec23465_FunctionNotImplemented;
+    return faulty_flatten(real(app, identifier, identifierLen, object));
+}
+
+isoIec23465_Status
+isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, const uint8_t *aid,
+                                            size_t aidLen,
+                                            isoIec23465_SecurityDeviceApplication **app)
+{
+    FAULTY_REAL(isoIec23465_RootApplication_openApplication, real);
+    if (!real)
+        return isoIec23465_FunctionNotImplemented;
+    return faulty_flatten(real(root, aid, aidLen, app));
+}
+
+/* Off by one: the size of every container is reported one byte too large. */
+isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *container,
+                                                     size_t *size)
+{
+    FAULTY_REAL(isoIec23465_DataContainer_getSize, real);
+    if (!real)
+        return isoIec23465_FunctionNotImplemented;
+    isoIec23465_Status st = real(container, size);
+    if (st == isoIec23465_Success)
+        *size += 1;
+    return st;
+}
