@@ -158,7 +158,8 @@ uint16_t emu_cmd_file(emu_card *card, const codec_capdu *a, emu_out *out);
  * READ BINARY/RECORD, SEARCH: the EF's READ; UPDATE BINARY/RECORD: UPDATE; WRITE BINARY/RECORD:
  * WRITE; ERASE BINARY/RECORD: ERASE; APPEND RECORD: APPEND; CREATE FILE: the parent DF's
  * CREATE; DELETE FILE: the file's own DELETE; ACTIVATE/DEACTIVATE FILE, TERMINATE DF/EF: the
- * file's own ACTIVATE/DEACTIVATE/TERMINATE. GET DATA / PUT DATA: the current DF's READ/UPDATE.
+ * file's own ACTIVATE/DEACTIVATE/TERMINATE. GET DATA / PUT DATA: the data object's own rule
+ * when it has one (emu_dobj.access_set), else the current DF's READ/UPDATE.
  * Check after the target is found and before anything changes. */
 uint16_t emu_access_check(const struct emu_card *card, const emu_file *file, emu_op op);
 

@@ -371,11 +371,11 @@ static void atr_historical(const uint8_t *a, size_t n, size_t *off, size_t *k)
 }
 
 /* The historical bytes must tell the truth about the transport (7816-4 clause 12.1.1.9, card
- * capabilities, compact-TLV tag 7, third software function byte): b7 (extended Lc / Le) set
- * exactly when the profile has extended_length; logical channels as many as `channels`: b5-b4
- * (assignment) 00 means one, otherwise b3-b1 + 1, 7 meaning eight or more. Only compact-TLV
- * historical bytes (category 00 or 80) carry the object; an object shorter than 3 bytes
- * claims neither. Refuses the profile at `n` (the atr). */
+ * capabilities, compact-TLV tag 7, third software function byte): b8 (command chaining) set
+ * exactly when the profile has chaining, b7 (extended Lc / Le) exactly when it has extended_length;
+ * logical channels as many as `channels`: b5-b4 (assignment) 00 means one, otherwise b3-b1 + 1, 7
+ * meaning eight or more. Only compact-TLV historical bytes (category 00 or 80) carry the object; an
+ * object shorter than 3 bytes claims neither. Refuses the profile at `n` (the atr). */
 static bool check_atr_capabilities(loader *L, struct fy_node *n)
 {
     const uint8_t *a = L->p->atr;
@@ -399,6 +399,13 @@ static bool check_atr_capabilities(loader *L, struct fy_node *n)
             continue;
         uint8_t third = (tl & 0x0F) >= 3 ? v[2] : 0;
         bool ext = (third & 0x40) != 0;
+        bool chain = (third & 0x80) != 0;
+        if (chain != tp->chaining)
+            return fail(L, n, NO_OFFSET,
+                        "atr: card capabilities (7%X) %s command chaining but transport has "
+                        "chaining: %s",
+                        tl & 0x0F, chain ? "advertise" : "do not advertise",
+                        tp->chaining ? "true" : "false");
         unsigned count = (third & 0x18) ? (third & 0x07) + 1u : 1u;
         if (ext != tp->extended)
             return fail(L, n, NO_OFFSET,

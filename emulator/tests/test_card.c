@@ -115,7 +115,7 @@ TestSuite(card, .init = setup, .fini = teardown);
 
 Test(card, atr_is_the_profiles)
 {
-    static const uint8_t atr[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0x5B, 0x59};
+    static const uint8_t atr[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0xDB, 0xD9};
     size_t len;
     const uint8_t *a = emu_card_atr(card, &len);
     cr_assert_eq(len, sizeof atr);

@@ -379,7 +379,7 @@ Test(rules, reference_atr_advertises_write_or)
 {
     size_t n = 0;
     const uint8_t *atr = emu_card_atr(card, &n);
-    static const uint8_t want[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0x5B, 0x59};
+    static const uint8_t want[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0xDB, 0xD9};
     cr_assert_eq(n, sizeof want);
     cr_assert_arr_eq(atr, want, sizeof want);
     cr_expect_eq(atr[7] & 0x60, 0x40, "data coding byte: write OR");
@@ -409,6 +409,19 @@ Test(rules, atr_capabilities_match_the_transport)
                        "transport: {extended_length: false, channels: 4}\n"
                        "files: {}\n");
     emu_card_free(c);
+    /* DB: command chaining too; the transport must say so */
+    c = card_from_yaml("atr: 3B 85 80 01 80 73 B4 41 DB D9\n"
+                       "transport: {chaining: true, channels: 4}\n"
+                       "files: {}\n");
+    emu_card_free(c);
+    refused("atr: 3B 85 80 01 80 73 B4 41 DB D9\n"
+            "transport: {channels: 4}\n"
+            "files: {}\n",
+            "advertise command chaining but transport has chaining: false");
+    refused("atr: 3B 85 80 01 80 73 B4 41 5B 59\n"
+            "transport: {chaining: true, channels: 4}\n"
+            "files: {}\n",
+            "do not advertise command chaining but transport has chaining: true");
     /* 5F: eight or more channels */
     c = card_from_yaml("atr: 3B 85 80 01 80 73 B4 41 5F 5D\n"
                        "transport: {channels: 20}\n"

@@ -40,7 +40,7 @@ def main():
             seeds["sw%d-%s" % (k, name)] = fs
         seeds["cut%d" % k] = base[:k]
     seeds["atr-short-le"] = [h("3B 00")] + base[1:]
-    seeds["atr-no-tck"] = [h("3B 85 80 01 80 73 B4 41 5B")] + base[1:]
+    seeds["atr-no-tck"] = [h("3B 85 80 01 80 73 B4 41 DB")] + base[1:]
     seeds["one-byte-resp"] = [base[0], h("90 00"), h("90")]
     hdr = [h("3B 00"), h("90 00")]
     seeds["get-response"] = hdr + [h("62 04 80 02 01 00 90 00"),

@@ -8,7 +8,7 @@
 
 #include "isoiec23465.h"
 
-static const uint8_t ref_atr[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0x5B, 0x59};
+static const uint8_t ref_atr[] = {0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0xB4, 0x41, 0xDB, 0xD9};
 static const uint8_t sdtest_aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53,
                                      0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
 static const char hello[] = "Hello from the sdtest application";
@@ -79,7 +79,7 @@ Test(device, list_contains_the_device_with_its_atr)
     len = sizeof text;
     cr_assert_eq(isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrAtr, text, &len),
                  isoIec23465_Success);
-    cr_assert_str_eq(text, "3B 85 80 01 80 73 B4 41 5B 59");
+    cr_assert_str_eq(text, "3B 85 80 01 80 73 B4 41 DB D9");
     cr_assert_eq(len, strlen(text) + 1);
     len = sizeof text;
     cr_assert_eq(
