@@ -1,7 +1,11 @@
 /* sdemu-bench-card: commands per second of the in-process card for SELECT and READ BINARY.
  * Usage: sdemu-bench-card [PROFILE]  (default: the reference profile). Not a test. */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "emu_card.h"
@@ -32,6 +36,65 @@ static double run(emu_card *card, const uint8_t *const *cmds, const size_t *lens
     } while (elapsed < seconds);
     if (sink == 0)
         printf("(no responses)\n");
+    return (double)count / elapsed;
+}
+
+/* Signatures per second by OpenSSL alone with the key file the card holds: a context per
+ * signature, as the card makes one per command. */
+static double openssl_rate(const char *key_file, bool rsa, double seconds)
+{
+    FILE *f = fopen(key_file, "r");
+    EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (!k)
+        return 0;
+    uint8_t hash[32] = {1, 2, 3}, sig[512];
+    unsigned long count = 0;
+    double start = now(), elapsed;
+    do {
+        for (int rep = 0; rep < 20; rep++) {
+            EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+            size_t n = sizeof sig;
+            if (!ctx || EVP_PKEY_sign_init(ctx) != 1 ||
+                (rsa && (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0 ||
+                         EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) <= 0)) ||
+                EVP_PKEY_sign(ctx, sig, &n, hash, sizeof hash) != 1) {
+                EVP_PKEY_CTX_free(ctx);
+                EVP_PKEY_free(k);
+                return 0;
+            }
+            EVP_PKEY_CTX_free(ctx);
+            count++;
+        }
+        elapsed = now() - start;
+    } while (elapsed < seconds);
+    EVP_PKEY_free(k);
+    return (double)count / elapsed;
+}
+
+/* Signatures per second through the card (PSO COMPUTE DIGITAL SIGNATURE after MSE). */
+static double card_sign_rate(emu_card *card, uint8_t alg, uint8_t ref, double seconds,
+                             uint8_t *resp, size_t cap)
+{
+    static const uint8_t verify[] = {0x00, 0x20, 0x00, 0x01, 0x08, '1', '2',
+                                     '3',  '4',  '5',  '6',  0xFF, 0xFF};
+    uint8_t mse[] = {0x00, 0x22, 0x41, 0xB6, 0x06, 0x80, 0x01, alg, 0x84, 0x01, ref};
+    uint8_t pso[5 + 32 + 1] = {0x00, 0x2A, 0x9E, 0x9A, 32, 1, 2, 3};
+    emu_card_transmit(card, verify, sizeof verify, resp, cap);
+    emu_card_transmit(card, mse, sizeof mse, resp, cap);
+    size_t n = emu_card_transmit(card, pso, sizeof pso, resp, cap);
+    if (n < 2 || resp[n - 2] != 0x90)
+        return 0;
+    unsigned long count = 0;
+    double start = now(), elapsed;
+    do {
+        for (int rep = 0; rep < 20; rep++) {
+            emu_card_transmit(card, pso, sizeof pso, resp, cap);
+            count++;
+        }
+        elapsed = now() - start;
+    } while (elapsed < seconds);
     return (double)count / elapsed;
 }
 
@@ -77,6 +140,24 @@ int main(int argc, char **argv)
     const size_t rbe_len[] = {sizeof rb_ext};
     double ext_rate = run(card, rbe, rbe_len, 1, 1.0, resp, sizeof resp);
     printf("READ BINARY (extended, whole 4096-byte EF): %.0f commands/s\n", ext_rate);
+
+    /* Signatures: the reference card's keys (refs 01 and 03), same key files for OpenSSL. */
+    if (argc <= 1) {
+        static const struct {
+            const char *name, *file;
+            uint8_t alg, ref;
+            bool rsa;
+        } sigs[] = {{"RSA-2048 PKCS#1 v1.5 SHA-256", "/keys/rsa2048-sign.pem", 0x13, 0x01, true},
+                    {"ECDSA P-256", "/keys/ec-p256.pem", 0x40, 0x03, false}};
+        printf("%-30s %12s %12s %7s\n", "signature", "card/s", "openssl/s", "ratio");
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+            char key_path[1024];
+            snprintf(key_path, sizeof key_path, "%s%s", SDEMU_VECTORS, sigs[i].file);
+            double c = card_sign_rate(card, sigs[i].alg, sigs[i].ref, 1.0, resp, sizeof resp);
+            double o = openssl_rate(key_path, sigs[i].rsa, 1.0);
+            printf("%-30s %12.0f %12.0f %7.2f\n", sigs[i].name, c, o, o > 0 ? c / o : 0.0);
+        }
+    }
     emu_card_free(card);
     return 0;
 }

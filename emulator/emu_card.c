@@ -3,6 +3,7 @@
  * allocated per command. */
 #include "emu_card.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "emu_fs.h"
 
 #include "emu_card_internal.h"
+#include "emu_p15.h"
 
 emu_card *emu_card_new(const emu_profile *profile)
 {
@@ -31,7 +33,24 @@ emu_card *emu_card_new(const emu_profile *profile)
     }
     emu_channel_reset_all(card);
     card->pins = *emu_profile_pins(profile);
+    if (!emu_key_table_copy(&card->keys, emu_profile_keys(profile))) {
+        emu_card_free(card);
+        return NULL;
+    }
+    /* the fingerprint leaves out generated material (emu_state.c): taken before generation */
     if (!emu_state_fingerprint(card)) {
+        emu_card_free(card);
+        return NULL;
+    }
+    for (uint16_t i = 0; i < card->keys.count; i++) {
+        emu_key *k = &card->keys.keys[i];
+        if (k->generate_at_start && emu_key_empty(k) && !emu_key_generate(k)) {
+            emu_card_free(card);
+            return NULL;
+        }
+    }
+    /* last, so that it describes the keys generated above (emu_p15.c) */
+    if (emu_profile_pkcs15(profile) && !emu_p15_publish(card, profile)) {
         emu_card_free(card);
         return NULL;
     }
@@ -45,6 +64,8 @@ void emu_card_free(emu_card *card)
     emu_fs_clear(&card->fs);
     emu_transport_free(card);
     emu_pin_table_wipe(&card->pins);
+    emu_key_table_clear(&card->keys);
+    OPENSSL_cleanse(card->challenge, sizeof card->challenge);
     free(card);
 }
 
@@ -54,6 +75,7 @@ void emu_card_power_on(emu_card *card)
     emu_channel_reset_all(card);
     emu_transport_reset(card);
     emu_security_clear(card);
+    emu_se_clear_all(card);
 }
 
 void emu_card_power_off(emu_card *card)
@@ -62,6 +84,7 @@ void emu_card_power_off(emu_card *card)
     emu_channel_reset_all(card);
     emu_transport_reset(card);
     emu_security_clear(card);
+    emu_se_clear_all(card);
 }
 
 void emu_card_reset(emu_card *card)
@@ -152,6 +175,26 @@ size_t emu_card_transmit(emu_card *card, const uint8_t *cmd, size_t cmd_len, uin
             break;
         case 0x84: /* GET CHALLENGE */
             sw = emu_cmd_get_challenge(card, &a, &out);
+            break;
+        case 0x22: /* MANAGE SECURITY ENVIRONMENT */
+            sw = emu_cmd_mse(card, &a, &out);
+            break;
+        case 0x2A: /* PERFORM SECURITY OPERATION */
+            sw = emu_cmd_pso(card, &a, &out);
+            break;
+        case 0x88: /* INTERNAL AUTHENTICATE */
+            sw = emu_cmd_internal_auth(card, &a, &out);
+            break;
+        case 0x82: /* EXTERNAL AUTHENTICATE */
+            sw = emu_cmd_external_auth(card, &a, &out);
+            break;
+        case 0x86: /* GENERAL AUTHENTICATE */
+        case 0x87:
+            sw = emu_cmd_general_auth(card, &a, &out);
+            break;
+        case 0x46: /* GENERATE ASYMMETRIC KEY PAIR */
+        case 0x47:
+            sw = emu_cmd_genkey(card, &a, &out);
             break;
         default:
             sw = SW_INS_NOT_SUPPORTED;

@@ -11,7 +11,9 @@
 #include "codec_bytes.h"
 #include "emu_card.h"
 #include "emu_fs.h"
+#include "emu_key.h"
 #include "emu_pin.h"
+#include "emu_se.h"
 #include "emu_security.h"
 #include "emu_state.h"
 #include "emu_transport.h"
@@ -24,6 +26,8 @@
 #define SW_AUTH_BLOCKED 0x6983
 #define SW_CONDITIONS_NOT_SATISFIED 0x6985
 #define SW_WRONG_DATA 0x6A80
+#define SW_REF_NOT_USABLE 0x6984
+#define SW_VERIFICATION_FAILED 0x6300
 #define SW_REF_NOT_FOUND 0x6A88
 #define SW_NO_DIAGNOSIS 0x6F00
 #define SW_WRONG_LENGTH 0x6700
@@ -94,6 +98,13 @@ struct emu_card {
     /* emu_state.c: SHA-256 of the profile as loaded (set by emu_card_new); binds a saved state
      * to its profile. */
     uint8_t profile_id[EMU_STATE_FINGERPRINT_LEN];
+    /* Keys (emu_key.c; non-volatile, saved by emu_state.c), the security environments (emu_se.h,
+     * volatile) and the last GET CHALLENGE (volatile, single use: EXTERNAL AUTHENTICATE
+     * consumes it, any other command leaves it). */
+    emu_key_table keys;
+    emu_se_state se;
+    uint8_t challenge[256];
+    uint16_t challenge_len;
 };
 
 /* Where a handler writes its response data: resp[0..cap) with cap leaving room for SW1 SW2. */
@@ -152,6 +163,15 @@ uint16_t emu_cmd_binary(emu_card *card, const codec_capdu *a, emu_out *out);
 uint16_t emu_cmd_record(emu_card *card, const codec_capdu *a, emu_out *out);
 uint16_t emu_cmd_data(emu_card *card, const codec_capdu *a, emu_out *out);
 uint16_t emu_cmd_file(emu_card *card, const codec_capdu *a, emu_out *out);
+
+/* Keys and cryptography (emu_cmd_pso.c, emu_cmd_auth.c, emu_cmd_genkey.c): PERFORM SECURITY
+ * OPERATION (2A), INTERNAL / EXTERNAL / GENERAL AUTHENTICATE (88, 82, 86/87), GENERATE
+ * ASYMMETRIC KEY PAIR (46/47). */
+uint16_t emu_cmd_pso(emu_card *card, const codec_capdu *a, emu_out *out);
+uint16_t emu_cmd_internal_auth(emu_card *card, const codec_capdu *a, emu_out *out);
+uint16_t emu_cmd_external_auth(emu_card *card, const codec_capdu *a, emu_out *out);
+uint16_t emu_cmd_general_auth(emu_card *card, const codec_capdu *a, emu_out *out);
+uint16_t emu_cmd_genkey(emu_card *card, const codec_capdu *a, emu_out *out);
 
 /* Access control (emu_access.c): SW_OK when the security status satisfies the file's rule for
  * `op`, else SW_SECURITY_NOT_SATISFIED. Which rule each command checks:

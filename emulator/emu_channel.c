@@ -80,6 +80,7 @@ uint16_t emu_cmd_manage_channel(emu_card *card, const codec_capdu *a, emu_out *o
         }
         emu_channel *c = &card->ch[n];
         channel_clear(c);
+        emu_se_clear_channel(card, n);
         c->open = true;
         if (from != &card->ch[0]) {
             c->cur_df = from->cur_df;
@@ -103,6 +104,7 @@ uint16_t emu_cmd_manage_channel(emu_card *card, const codec_capdu *a, emu_out *o
         if (!card->ch[n].open)
             return SW_WRONG_P1P2;
         channel_clear(&card->ch[n]);
+        emu_se_clear_channel(card, n);
         return SW_OK;
     }
     return SW_WRONG_P1P2;

@@ -324,12 +324,16 @@ static uint16_t delete_file(emu_card *card, const codec_capdu *a)
     for (uint16_t i = 1; i < fs->count; i++) {
         if (fs->files[i].lcs != 0xFF || fs->files[i].deleted)
             continue;
-        if (fs->files[i].type == EMU_FILE_DF)
+        if (fs->files[i].type == EMU_FILE_DF) {
             emu_pin_forget_df(card, i);
+            emu_key_forget_df(card, i);
+        }
         free_node(&fs->files[i]);
     }
-    if (fs->files[t].type == EMU_FILE_DF)
+    if (fs->files[t].type == EMU_FILE_DF) {
         emu_pin_forget_df(card, t);
+        emu_key_forget_df(card, t);
+    }
     free_node(&fs->files[t]);
     return emu_fs_commit(card);
 }

@@ -5,6 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libfyaml.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +22,8 @@
 #include "codec_bytes.h"
 #include "emu_fs.h"
 #include "emu_card_internal.h"
+#include "emu_key.h"
+#include "emu_p15.h"
 #include "emu_pin.h"
 #include "emu_transport.h"
 
@@ -29,6 +38,8 @@ struct emu_profile {
     emu_fs fs;
     emu_transport tp;
     emu_pin_table pins;
+    emu_key_table keys;
+    bool pkcs15; /* publish the 7816-15 application (emu_p15.c) */
 };
 
 typedef struct loader {
@@ -433,21 +444,22 @@ static bool add_total(loader *L, struct fy_node *n, size_t size)
     return true;
 }
 
-static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *out_len)
+static bool read_file_value(loader *L, struct fy_node *n, const char *what, uint8_t **out,
+                            size_t *out_len)
 {
     char *rel = NULL;
-    if (!text_value(L, n, "data_file", &rel) || !rel)
+    if (!text_value(L, n, what, &rel) || !rel)
         return false;
     if (!L->base_dir) {
         free(rel);
-        return fail(L, n, NO_OFFSET, "data_file needs a profile loaded from a file");
+        return fail(L, n, NO_OFFSET, "%s needs a profile loaded from a file", what);
     }
     char path[4096];
     int w = rel[0] == '/' ? snprintf(path, sizeof path, "%s", rel)
                           : snprintf(path, sizeof path, "%s/%s", L->base_dir, rel);
     if (w < 0 || (size_t)w >= sizeof path) {
         free(rel);
-        return fail(L, n, NO_OFFSET, "data_file: path too long");
+        return fail(L, n, NO_OFFSET, "%s: path too long", what);
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -481,7 +493,7 @@ static bool read_data_file(loader *L, struct fy_node *n, uint8_t **out, size_t *
         close(fd);
     if (e || why) {
         free(buf);
-        fail_at(L, n, NO_OFFSET, "cannot read data_file '%s': %s", rel, why ? why : strerror(e));
+        fail_at(L, n, NO_OFFSET, "cannot read %s '%s': %s", what, rel, why ? why : strerror(e));
         free(rel);
         return false;
     }
@@ -540,7 +552,7 @@ static bool parse_transparent(loader *L, emu_file *file, field *f, size_t nf)
             return fail(L, data_text, NO_OFFSET, "out of memory");
         memcpy(content, s, clen);
     } else if (data_file) {
-        if (!read_data_file(L, data_file, &content, &clen))
+        if (!read_file_value(L, data_file, "data_file", &content, &clen))
             return false;
     } else if (pattern) {
         field pf[] = {{"start", NULL, NULL}, {"step", NULL, NULL}};
@@ -1025,6 +1037,7 @@ static bool parse_pins(loader *L, struct fy_node *seq, uint16_t df)
 
 static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, uint16_t parent,
                        uint8_t depth);
+static bool parse_keys(loader *L, struct fy_node *seq, uint16_t df);
 static bool lcs_value(loader *L, struct fy_node *n, uint8_t *out);
 
 static bool parse_children(loader *L, struct fy_node *seq, uint16_t self, uint8_t depth)
@@ -1091,7 +1104,8 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
         {"children", NULL, NULL},     {"data", NULL, NULL},        {"data_file", NULL, NULL},
         {"data_pattern", NULL, NULL}, {"data_text", NULL, NULL},   {"size", NULL, NULL},
         {"records", NULL, NULL},      {"record_size", NULL, NULL}, {"max_records", NULL, NULL},
-        {"life_cycle", NULL, NULL},   {"pins", NULL, NULL},        {"access", NULL, NULL}};
+        {"life_cycle", NULL, NULL},   {"pins", NULL, NULL},        {"access", NULL, NULL},
+        {"keys", NULL, NULL}};
     bool is_mf = parent == EMU_NONE;
     if (!read_map(L, map, where, is_mf ? "files (the MF)" : "file", f, NFIELDS(f)))
         return false;
@@ -1171,6 +1185,8 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
             return false;
         if (GET("access") && !parse_access(L, GET("access"), GET_KEY("access"), idx))
             return false;
+        if (GET("keys") && !parse_keys(L, GET("keys"), idx))
+            return false;
         if (GET("children"))
             return parse_children(L, GET("children"), idx, (uint8_t)(depth + 1));
         return true;
@@ -1203,6 +1219,8 @@ static bool parse_file(loader *L, struct fy_node *map, struct fy_node *where, ui
         return false;
     if (GET("pins"))
         return fail(L, GET_KEY("pins"), NO_OFFSET, "key 'pins' is for DFs, not EFs");
+    if (GET("keys"))
+        return fail(L, GET_KEY("keys"), NO_OFFSET, "key 'keys' is for DFs, not EFs");
     if (GET("access") && !parse_access(L, GET("access"), GET_KEY("access"), idx))
         return false;
     if (file->structure == EMU_EF_TRANSPARENT)
@@ -1368,6 +1386,413 @@ static bool parse_data_objects(loader *L, struct fy_node *seq)
     return true;
 }
 
+/* ---- keys (docs/profile.md, "Keys") ---- */
+
+/* Key material from bytes: PEM (private key, else public key) or DER (likewise). */
+static EVP_PKEY *pkey_from_bytes(const uint8_t *b, size_t len, bool *public_only)
+{
+    EVP_PKEY *pkey = NULL;
+    *public_only = false;
+    if (len > INT32_MAX)
+        return NULL;
+    if (len >= 10 && memcmp(b, "-----BEGIN", 10) == 0) {
+        BIO *bio = BIO_new_mem_buf(b, (int)len);
+        if (bio)
+            pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+        if (!pkey && (bio = BIO_new_mem_buf(b, (int)len)) != NULL) {
+            pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+            *public_only = pkey != NULL;
+            BIO_free(bio);
+        }
+    } else {
+        const unsigned char *p = b;
+        pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+        if (pkey && p != b + len) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+        if (!pkey) {
+            p = b;
+            pkey = d2i_PUBKEY(NULL, &p, (long)len);
+            if (pkey && p != b + len) {
+                EVP_PKEY_free(pkey);
+                pkey = NULL;
+            }
+            *public_only = pkey != NULL;
+        }
+    }
+    ERR_clear_error();
+    return pkey;
+}
+
+/* A certificate file (DER or PEM) into k->cert as DER; its public key must be the key's. */
+static bool parse_certificate(loader *L, struct fy_node *n, emu_key *k)
+{
+    uint8_t *b = NULL;
+    size_t len = 0;
+    const char *text;
+    size_t tlen;
+    if (!scalar(L, n, "certificate", &text, &tlen))
+        return false;
+    if (tlen >= 27 && memcmp(text, "-----BEGIN CERTIFICATE-----", 27) == 0) {
+        /* inline PEM: the profile stays self-contained when copied elsewhere */
+        if (tlen > 4 * EMU_KEY_MAX_CERT || !(b = malloc(tlen)))
+            return fail(L, n, NO_OFFSET, "certificate: too long");
+        memcpy(b, text, tlen);
+        len = tlen;
+    } else if (!read_file_value(L, n, "certificate", &b, &len)) {
+        return false;
+    }
+    X509 *x = NULL;
+    if (len >= 10 && memcmp(b, "-----BEGIN", 10) == 0) {
+        BIO *bio = BIO_new_mem_buf(b, (int)len);
+        if (bio)
+            x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+    } else {
+        const unsigned char *p = b;
+        x = d2i_X509(NULL, &p, (long)len);
+        if (x && p != b + len) {
+            X509_free(x);
+            x = NULL;
+        }
+    }
+    free(b);
+    ERR_clear_error();
+    if (!x)
+        return fail(L, n, NO_OFFSET, "certificate: not an X.509 certificate (DER or PEM)");
+    int dl = i2d_X509(x, NULL);
+    bool same = k->pkey && EVP_PKEY_eq(X509_get0_pubkey(x), k->pkey) == 1;
+    if (dl <= 0 || dl > EMU_KEY_MAX_CERT) {
+        X509_free(x);
+        return fail(L, n, NO_OFFSET, "certificate: larger than %d bytes", EMU_KEY_MAX_CERT);
+    }
+    if (!same) {
+        X509_free(x);
+        return fail(L, n, NO_OFFSET, "certificate: its public key is not this key's");
+    }
+    k->cert = malloc((size_t)dl);
+    unsigned char *p = k->cert;
+    if (!k->cert || i2d_X509(x, &p) != dl) {
+        X509_free(x);
+        return fail(L, n, NO_OFFSET, "out of memory");
+    }
+    X509_free(x);
+    k->cert_len = (uint16_t)dl;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    uint32_t bit;
+    uint8_t types; /* 1 << emu_key_type allowed */
+} key_usages[] = {
+    {"sign", EMU_KEY_SIGN, 1u << EMU_KEY_RSA | 1u << EMU_KEY_EC},
+    {"verify", EMU_KEY_VERIFY, 1u << EMU_KEY_RSA | 1u << EMU_KEY_EC},
+    {"decrypt", EMU_KEY_DECRYPT, 1u << EMU_KEY_RSA | 1u << EMU_KEY_AES},
+    {"encrypt", EMU_KEY_ENCRYPT, 1u << EMU_KEY_RSA | 1u << EMU_KEY_AES},
+    {"derive", EMU_KEY_DERIVE, 1u << EMU_KEY_EC},
+    {"internal_auth", EMU_KEY_INT_AUTH, 1u << EMU_KEY_RSA | 1u << EMU_KEY_EC | 1u << EMU_KEY_AES},
+    {"external_auth", EMU_KEY_EXT_AUTH, 1u << EMU_KEY_AES},
+    {"mac", EMU_KEY_MAC, 1u << EMU_KEY_AES},
+    {"generate", EMU_KEY_GENERATE, 1u << EMU_KEY_RSA | 1u << EMU_KEY_EC},
+};
+
+static bool parse_usage(loader *L, struct fy_node *seq, emu_key *k)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "usage must be a list");
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+        size_t i = 0;
+        while (i < NFIELDS(key_usages) && !keyword(item, key_usages[i].name))
+            i++;
+        if (i == NFIELDS(key_usages))
+            return fail(L, item, NO_OFFSET,
+                        "usage: one of sign, verify, decrypt, encrypt, derive, internal_auth, "
+                        "external_auth, mac, generate");
+        if (!(key_usages[i].types & (1u << k->type)))
+            return fail(L, item, NO_OFFSET, "usage '%s' does not fit a key of this type",
+                        key_usages[i].name);
+        k->usage |= key_usages[i].bit;
+    }
+    return true;
+}
+
+static bool parse_algorithms(loader *L, struct fy_node *seq, emu_key *k)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "algorithms must be a list");
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+        const char *s;
+        size_t len;
+        if (!scalar(L, item, "algorithm", &s, &len))
+            return false;
+        const emu_alg *a = emu_alg_by_name(s, len);
+        unsigned long v;
+        if (!a && len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+            if (!uint_value(L, item, "algorithm", 1, 255, &v))
+                return false;
+            a = emu_alg_by_ref((uint8_t)v);
+        }
+        if (!a)
+            return fail(L, item, NO_OFFSET, "unknown algorithm (see docs/profile.md, \"Keys\")");
+        if (a->key_type != k->type)
+            return fail(L, item, NO_OFFSET, "algorithm '%s' does not fit a key of this type",
+                        a->name);
+        for (uint8_t i = 0; i < k->alg_count; i++)
+            if (k->algs[i] == a->ref)
+                return fail(L, item, NO_OFFSET, "algorithm '%s' listed twice", a->name);
+        if (k->alg_count >= EMU_KEY_MAX_ALGS)
+            return fail(L, item, NO_OFFSET, "at most %d algorithms per key", EMU_KEY_MAX_ALGS);
+        k->algs[k->alg_count++] = a->ref;
+    }
+    return true;
+}
+
+/* Inline `key`: PEM text, or hex (DER for RSA / EC, the secret for AES). */
+static bool parse_key_value(loader *L, struct fy_node *n, bool from_file, emu_key *k)
+{
+    uint8_t *b = NULL;
+    size_t len = 0;
+    if (from_file) {
+        if (!read_file_value(L, n, "key_file", &b, &len))
+            return false;
+    } else {
+        const char *s;
+        size_t slen;
+        if (!scalar(L, n, "key", &s, &slen))
+            return false;
+        if (slen >= 10 && memcmp(s, "-----BEGIN", 10) == 0) {
+            b = malloc(slen);
+            if (!b)
+                return fail(L, n, NO_OFFSET, "out of memory");
+            memcpy(b, s, slen);
+            len = slen;
+        } else {
+            size_t cap = slen / 2 + 1;
+            b = malloc(cap);
+            if (!b)
+                return fail(L, n, NO_OFFSET, "out of memory");
+            if (!hex(L, n, "key", b, cap, &len)) {
+                free(b);
+                return false;
+            }
+        }
+    }
+    bool ok = true;
+    if (k->type == EMU_KEY_AES) {
+        if (len != 16 && len != 32)
+            ok = fail(L, n, NO_OFFSET, "an AES key is 16 or 32 bytes");
+        else if (k->bits && k->bits != len * 8)
+            ok = fail(L, n, NO_OFFSET, "the key is AES-%zu, not AES-%u", len * 8, k->bits);
+        else {
+            memcpy(k->secret, b, len);
+            k->secret_len = (uint8_t)len;
+            k->bits = (uint16_t)(len * 8);
+        }
+    } else {
+        emu_key d = *k;
+        EVP_PKEY *pkey = pkey_from_bytes(b, len, &k->public_only);
+        if (!pkey)
+            ok = fail(L, n, NO_OFFSET, "not a key in PEM or DER (PKCS#8, PKCS#1, SEC1, SPKI)");
+        else if (!emu_key_describe(pkey, &d) || d.type != k->type)
+            ok = fail(L, n, NO_OFFSET,
+                      "the key is not of the given type, or not RSA 2048/3072/4096 or EC "
+                      "P-256/384/521");
+        else if ((k->bits && d.bits != k->bits) || (k->curve_nid && d.curve_nid != k->curve_nid))
+            ok = fail(L, n, NO_OFFSET, "the key's size or curve differs from size / curve");
+        if (ok) {
+            k->pkey = pkey;
+            k->bits = d.bits;
+            k->curve_nid = d.curve_nid;
+        } else {
+            EVP_PKEY_free(pkey);
+        }
+    }
+    OPENSSL_cleanse(b, len);
+    free(b);
+    return ok;
+}
+
+static bool parse_key(loader *L, struct fy_node *map, struct fy_node *where, uint16_t df)
+{
+    field f[] = {{"ref", NULL, NULL},         {"label", NULL, NULL},
+                 {"id", NULL, NULL},          {"type", NULL, NULL},
+                 {"size", NULL, NULL},        {"curve", NULL, NULL},
+                 {"key", NULL, NULL},         {"key_file", NULL, NULL},
+                 {"generate", NULL, NULL},    {"usage", NULL, NULL},
+                 {"algorithms", NULL, NULL},  {"access", NULL, NULL},
+                 {"certificate", NULL, NULL}, {"certificate_label", NULL, NULL}};
+    if (!read_map(L, map, where, "key", f, NFIELDS(f)))
+        return false;
+    emu_key_table *t = &L->p->keys;
+    if (t->count >= EMU_MAX_KEYS)
+        return fail(L, map, NO_OFFSET, "too many keys (at most %d)", EMU_MAX_KEYS);
+    emu_key *k = &t->keys[t->count];
+    memset(k, 0, sizeof *k);
+    k->owner = df;
+    k->access[EMU_KEY_OP_GENERATE].kind = EMU_RULE_NEVER;
+    static const char *const required[] = {"ref", "type", "usage"};
+    for (size_t i = 0; i < NFIELDS(required); i++)
+        if (!GET(required[i]))
+            return fail(L, map, NO_OFFSET, "missing key '%s' in key", required[i]);
+    unsigned long v;
+    if (!uint_value(L, GET("ref"), "ref", 0x01, 0x9F, &v) || (v & 0x60) || (v & 0x1F) == 0)
+        return fail(L, GET("ref"), NO_OFFSET,
+                    "ref must be 0x01..0x1F (global) or 0x81..0x9F (DF-specific)");
+    k->ref = (uint8_t)v;
+    if (!(k->ref & 0x80) && df != 0)
+        return fail(L, GET("ref"), NO_OFFSET, "a global reference (b8 = 0) belongs to the MF");
+    for (uint16_t i = 0; i < t->count; i++)
+        if (t->keys[i].owner == df && t->keys[i].ref == k->ref)
+            return fail(L, GET("ref"), NO_OFFSET, "duplicate key reference in this DF");
+    /* count the slot now: from here on emu_profile_free releases what it holds */
+    t->count++;
+    if (keyword(GET("type"), "rsa"))
+        k->type = EMU_KEY_RSA;
+    else if (keyword(GET("type"), "ec"))
+        k->type = EMU_KEY_EC;
+    else if (keyword(GET("type"), "aes"))
+        k->type = EMU_KEY_AES;
+    else
+        return fail(L, GET("type"), NO_OFFSET, "type must be rsa, ec or aes");
+    if (GET("size")) {
+        if (k->type == EMU_KEY_EC)
+            return fail(L, GET_KEY("size"), NO_OFFSET, "an EC key takes 'curve', not 'size'");
+        if (!uint_value(L, GET("size"), "size", 128, 4096, &v) ||
+            (k->type == EMU_KEY_RSA ? v != 2048 && v != 3072 && v != 4096 : v != 128 && v != 256))
+            return fail(L, GET("size"), NO_OFFSET, "size must be %s",
+                        k->type == EMU_KEY_RSA ? "2048, 3072 or 4096" : "128 or 256");
+        k->bits = (uint16_t)v;
+    }
+    if (GET("curve")) {
+        if (k->type != EMU_KEY_EC)
+            return fail(L, GET_KEY("curve"), NO_OFFSET, "'curve' is for EC keys");
+        static const struct {
+            const char *name;
+            int nid;
+            uint16_t bits;
+        } curves[] = {{"p256", NID_X9_62_prime256v1, 256},
+                      {"p384", NID_secp384r1, 384},
+                      {"p521", NID_secp521r1, 521}};
+        size_t i = 0;
+        while (i < NFIELDS(curves) && !keyword(GET("curve"), curves[i].name))
+            i++;
+        if (i == NFIELDS(curves))
+            return fail(L, GET("curve"), NO_OFFSET, "curve must be p256, p384 or p521");
+        k->curve_nid = curves[i].nid;
+        k->bits = curves[i].bits;
+    }
+    if (GET("label")) {
+        const char *s;
+        size_t len;
+        if (!scalar(L, GET("label"), "label", &s, &len))
+            return false;
+        if (len > EMU_KEY_LABEL_MAX || memchr(s, 0, len))
+            return fail(L, GET("label"), NO_OFFSET, "label: at most %d bytes, no NUL",
+                        EMU_KEY_LABEL_MAX);
+        memcpy(k->label, s, len);
+    }
+    if (GET("id")) {
+        size_t len;
+        if (!hex(L, GET("id"), "id", k->id, sizeof k->id, &len))
+            return false;
+        if (len == 0)
+            return fail(L, GET("id"), NO_OFFSET, "id: 1..%d bytes", EMU_KEY_ID_MAX);
+        k->id_len = (uint8_t)len;
+        k->id_given = true;
+    }
+    int sources = (GET("key") != NULL) + (GET("key_file") != NULL) + (GET("generate") != NULL);
+    if (sources > 1)
+        return fail(L, map, NO_OFFSET, "give only one of key, key_file, generate");
+    if (GET("key") && !parse_key_value(L, GET("key"), false, k))
+        return false;
+    if (GET("key_file") && !parse_key_value(L, GET("key_file"), true, k))
+        return false;
+    if (GET("generate")) {
+        bool gen;
+        if (!bool_value(L, GET("generate"), "generate", &gen))
+            return false;
+        k->generate_at_start = gen;
+    }
+    if (emu_key_empty(k)) {
+        /* an empty slot or one generated at first start: its size must be known */
+        if (k->type == EMU_KEY_RSA && !k->bits)
+            k->bits = 2048;
+        if (k->type == EMU_KEY_EC && !k->curve_nid) {
+            k->curve_nid = NID_X9_62_prime256v1;
+            k->bits = 256;
+        }
+        if (k->type == EMU_KEY_AES && !k->bits)
+            k->bits = 128;
+    }
+    if (!parse_usage(L, GET("usage"), k))
+        return false;
+    if (k->public_only && (k->usage & ~(uint32_t)(EMU_KEY_VERIFY | EMU_KEY_ENCRYPT)))
+        return fail(L, GET("usage"), NO_OFFSET, "a public key can only verify and encrypt");
+    if (GET("algorithms")) {
+        if (!parse_algorithms(L, GET("algorithms"), k))
+            return false;
+    } else {
+        size_t n;
+        const emu_alg *all = emu_alg_table(&n);
+        for (size_t i = 0; i < n && k->alg_count < EMU_KEY_MAX_ALGS; i++)
+            if (all[i].key_type == k->type)
+                k->algs[k->alg_count++] = all[i].ref;
+    }
+    if (GET("access")) {
+        field af[EMU_KEY_OP_COUNT] = {{"use", NULL, NULL}, {"generate", NULL, NULL}};
+        if (!read_map(L, GET("access"), GET_KEY("access"), "key access", af, NFIELDS(af)))
+            return false;
+        for (int op = 0; op < EMU_KEY_OP_COUNT; op++)
+            if (af[op].value && !rule_value(L, af[op].value, df, &k->access[op]))
+                return false;
+    }
+    if ((k->usage & EMU_KEY_GENERATE) && k->access[EMU_KEY_OP_GENERATE].kind == EMU_RULE_NEVER)
+        return fail(L, GET("usage"), NO_OFFSET,
+                    "usage 'generate' needs access: {generate: ...} other than never");
+    if (GET("certificate")) {
+        if (emu_key_empty(k))
+            return fail(L, GET_KEY("certificate"), NO_OFFSET,
+                        "a certificate needs the key itself (key or key_file)");
+        if (!parse_certificate(L, GET("certificate"), k))
+            return false;
+    }
+    if (GET("certificate_label")) {
+        const char *s;
+        size_t len;
+        if (!GET("certificate"))
+            return fail(L, GET_KEY("certificate_label"), NO_OFFSET,
+                        "certificate_label needs certificate");
+        if (!scalar(L, GET("certificate_label"), "certificate_label", &s, &len))
+            return false;
+        if (len > EMU_KEY_LABEL_MAX || memchr(s, 0, len))
+            return fail(L, GET("certificate_label"), NO_OFFSET,
+                        "certificate_label: at most %d bytes, no NUL", EMU_KEY_LABEL_MAX);
+        memcpy(k->cert_label, s, len);
+    }
+    emu_key_derive_id(k);
+    return true;
+}
+
+/* The `keys` of a DF (after its `pins`, whose names the access rules may use). */
+static bool parse_keys(loader *L, struct fy_node *seq, uint16_t df)
+{
+    if (fy_node_get_type(seq) != FYNT_SEQUENCE)
+        return fail(L, seq, NO_OFFSET, "keys must be a sequence of key objects");
+    void *it = NULL;
+    struct fy_node *item;
+    while ((item = fy_node_sequence_iterate(seq, &it)) != NULL)
+        if (!parse_key(L, item, seq, df))
+            return false;
+    return true;
+}
+
 const emu_transport *emu_profile_transport(const emu_profile *profile)
 {
     return &profile->tp;
@@ -1378,7 +1803,8 @@ const emu_transport *emu_profile_transport(const emu_profile *profile)
 static bool parse_root(loader *L, struct fy_node *root)
 {
     field f[] = {{"atr", NULL, NULL},   {"label", NULL, NULL},     {"serial", NULL, NULL},
-                 {"files", NULL, NULL}, {"transport", NULL, NULL}, {"data_objects", NULL, NULL}};
+                 {"files", NULL, NULL}, {"transport", NULL, NULL}, {"data_objects", NULL, NULL},
+                 {"pkcs15", NULL, NULL}};
     if (!read_map(L, root, NULL, "the profile", f, NFIELDS(f)))
         return false;
     emu_transport_defaults(&L->p->tp);
@@ -1401,6 +1827,11 @@ static bool parse_root(loader *L, struct fy_node *root)
         return false;
     if (!parse_file(L, GET("files"), GET_KEY("files"), EMU_NONE, 0) || !parse_do_access(L))
         return false;
+    if (GET("pkcs15") && !bool_value(L, GET("pkcs15"), "pkcs15", &L->p->pkcs15))
+        return false;
+    const char *p15 = L->p->pkcs15 ? emu_p15_problem(&L->p->fs) : NULL;
+    if (p15)
+        return fail(L, GET("pkcs15"), NO_OFFSET, "pkcs15: %s", p15);
     /* after the files, so that a profile's first structural error is the one reported */
     return check_atr_capabilities(L, GET("atr"));
 }
@@ -1568,6 +1999,7 @@ void emu_profile_free(emu_profile *profile)
         return;
     emu_fs_clear(&profile->fs);
     emu_pin_table_wipe(&profile->pins);
+    emu_key_table_clear(&profile->keys);
     free(profile->label);
     free(profile->serial);
     free(profile);
@@ -1597,6 +2029,16 @@ const emu_fs *emu_profile_fs(const emu_profile *profile)
 const emu_pin_table *emu_profile_pins(const emu_profile *profile)
 {
     return &profile->pins;
+}
+
+bool emu_profile_pkcs15(const emu_profile *profile)
+{
+    return profile->pkcs15;
+}
+
+const emu_key_table *emu_profile_keys(const emu_profile *profile)
+{
+    return &profile->keys;
 }
 
 void emu_error_format(const emu_error *err, char *out, size_t cap)

@@ -9,6 +9,8 @@
 void emu_security_clear(emu_card *card)
 {
     memset(&card->sec, 0, sizeof card->sec);
+    memset(card->challenge, 0, sizeof card->challenge);
+    card->challenge_len = 0;
 }
 
 bool emu_security_verified(const emu_card *card, int idx)
@@ -53,7 +55,6 @@ void emu_security_selected(emu_card *card, uint16_t old_df, uint16_t new_df)
 
 uint16_t emu_cmd_get_challenge(emu_card *card, const codec_capdu *a, emu_out *out)
 {
-    (void)card;
     if (a->p1 != 0x00 || a->p2 != 0x00)
         return SW_WRONG_P1P2;
     /* A challenge is at most 256 bytes: a case 2 command with Le 1..256 (extended Le too). */
@@ -64,5 +65,8 @@ uint16_t emu_cmd_get_challenge(emu_card *card, const codec_capdu *a, emu_out *ou
     if (RAND_bytes(out->buf, (int)a->ne) != 1)
         return SW_NO_DIAGNOSIS;
     out->len = a->ne;
+    /* kept for EXTERNAL AUTHENTICATE (emu_cmd_auth.c), which uses it once */
+    memcpy(card->challenge, out->buf, a->ne);
+    card->challenge_len = (uint16_t)a->ne;
     return SW_OK;
 }

@@ -4,7 +4,7 @@
  * Format (docs/sdemu.md, "State file"), all integers big-endian:
  *   "SDEMUST1"
  *   sections, each: id (1 byte), length (4 bytes), body; in this order, each exactly once:
- *     1 profile fingerprint (32 bytes), 2 files, 3 data objects, 4 PIN objects
+ *     1 profile fingerprint (32 bytes), 2 files, 3 data objects, 4 PIN objects, 5 keys
  *   SHA-256 of everything before it (32 bytes)
  * The encoding is canonical (one card, one byte string), so the fingerprint of a profile is
  * simply the hash of a fresh card's encoding. */
@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #define STATE_SUM_LEN 32
 #define FP_DOMAIN "SDEMU-PROFILE-1"
 
-enum { SEC_PROFILE = 1, SEC_FILES = 2, SEC_DOS = 3, SEC_PINS = 4 };
+enum { SEC_PROFILE = 1, SEC_FILES = 2, SEC_DOS = 3, SEC_PINS = 4, SEC_KEYS = 5 };
 
 /* ---- writing: a sink that only counts when p is NULL, so the size is known before the one
  * allocation (no realloc leaving copies of PIN values behind) ---- */
@@ -33,6 +34,7 @@ enum { SEC_PROFILE = 1, SEC_FILES = 2, SEC_DOS = 3, SEC_PINS = 4 };
 typedef struct sink {
     uint8_t *p;
     size_t len;
+    bool fingerprint; /* writing the fingerprint input: generated key material left out */
 } sink;
 
 static void put(sink *s, const void *src, size_t n)
@@ -166,11 +168,80 @@ static void put_pins(sink *s, const emu_card *card)
     }
 }
 
+/* Keys: the description (from the profile; checked on load) and the material. Material kinds:
+ * 0 none (empty slot), 1 private key DER (i2d_PrivateKey), 2 public key DER (SPKI), 3 secret.
+ * The fingerprint input has kind 0 for generated keys, so that a profile's fingerprint does not
+ * depend on what emu_card_new generated. */
+enum { KEY_NONE = 0, KEY_PRIVATE = 1, KEY_PUBLIC = 2, KEY_SECRET = 3 };
+
+static void put_key_material(sink *s, const emu_key *k)
+{
+    if (emu_key_empty(k) || (s->fingerprint && k->generated)) {
+        put_u8(s, KEY_NONE);
+        put_u32(s, 0);
+        return;
+    }
+    if (k->secret_len) {
+        put_u8(s, KEY_SECRET);
+        put_u32(s, k->secret_len);
+        put(s, k->secret, k->secret_len);
+        return;
+    }
+    int n = k->public_only ? i2d_PUBKEY(k->pkey, NULL) : i2d_PrivateKey(k->pkey, NULL);
+    if (n <= 0)
+        n = 0;
+    put_u8(s, k->public_only ? KEY_PUBLIC : KEY_PRIVATE);
+    put_u32(s, (uint32_t)n);
+    if (!s->p) {
+        s->len += (size_t)n;
+        return;
+    }
+    unsigned char *q = s->p + s->len;
+    int w = k->public_only ? i2d_PUBKEY(k->pkey, &q) : i2d_PrivateKey(k->pkey, &q);
+    if (w != n) /* cannot happen for a key that encoded a moment ago; keep the length honest */
+        memset(s->p + s->len, 0, (size_t)n);
+    s->len += (size_t)n;
+}
+
+static void put_keys(sink *s, const emu_card *card)
+{
+    const emu_key_table *t = &card->keys;
+    put_u16(s, t->count);
+    for (uint16_t i = 0; i < t->count; i++) {
+        const emu_key *k = &t->keys[i];
+        if (k->owner == EMU_NONE) { /* forgotten with its DF */
+            put_u8(s, 0);
+            continue;
+        }
+        put_u8(s, 1);
+        put_u16(s, k->owner);
+        put_u8(s, k->ref);
+        put_u8(s, k->type);
+        put_u16(s, k->bits);
+        put_u16(s, (unsigned)k->curve_nid);
+        put_u32(s, k->usage);
+        put_u8(s, k->alg_count);
+        put(s, k->algs, k->alg_count);
+        for (unsigned op = 0; op < EMU_KEY_OP_COUNT; op++)
+            put_rule(s, &k->access[op]);
+        size_t ll = strnlen(k->label, EMU_KEY_LABEL_MAX);
+        put_u8(s, (unsigned)ll);
+        put(s, k->label, ll);
+        put_u16(s, k->cert_len);
+        put(s, k->cert, k->cert_len);
+        put_u8(s, k->generated && !s->fingerprint);
+        put_u8(s, k->id_given);
+        put_u8(s, k->id_len);
+        put(s, k->id, k->id_len);
+        put_key_material(s, k);
+    }
+}
+
 typedef void (*put_fn)(sink *, const emu_card *);
 
 static void put_section(sink *s, unsigned id, put_fn fn, const emu_card *card)
 {
-    sink count = {NULL, 0};
+    sink count = {NULL, 0, s->fingerprint};
     fn(&count, card);
     put_u8(s, id);
     put_u32(s, (uint32_t)count.len);
@@ -182,6 +253,7 @@ static void put_image(sink *s, const emu_card *card)
     put_section(s, SEC_FILES, put_files, card);
     put_section(s, SEC_DOS, put_dos, card);
     put_section(s, SEC_PINS, put_pins, card);
+    put_section(s, SEC_KEYS, put_keys, card);
 }
 
 static void put_state(sink *s, const emu_card *card)
@@ -195,6 +267,7 @@ static void put_state(sink *s, const emu_card *card)
 
 static void put_fingerprint_input(sink *s, const emu_card *card)
 {
+    s->fingerprint = true;
     put(s, FP_DOMAIN, strlen(FP_DOMAIN));
     put_u8(s, (unsigned)card->atr_len);
     put(s, card->atr, card->atr_len);
@@ -211,12 +284,12 @@ static bool sha256(const uint8_t *data, size_t len, uint8_t out[32])
 static uint8_t *encode(const emu_card *card, void (*fn)(sink *, const emu_card *), size_t extra,
                        size_t *len)
 {
-    sink count = {NULL, 0};
+    sink count = {NULL, 0, false};
     fn(&count, card);
     uint8_t *buf = malloc(count.len + extra);
     if (!buf)
         return NULL;
-    sink s = {buf, 0};
+    sink s = {buf, 0, false};
     fn(&s, card);
     *len = s.len;
     return buf;
@@ -634,6 +707,91 @@ static bool get_pins(parse *ps, emu_pin_table *t, const emu_fs *fs)
     return true;
 }
 
+/* Reads the keys section into `keys` (a copy of the card's table, whose descriptions must match
+ * what was saved; only the material and the generated flag are taken from the state). */
+static bool get_keys(parse *ps, const emu_key_table *card_keys, emu_key_table *keys)
+{
+    uint16_t count;
+    if (!get_u16(ps, &count))
+        return false;
+    if (count != card_keys->count)
+        return fail(ps, "%u keys where the card has %u", count, card_keys->count);
+    if (!emu_key_table_copy(keys, card_keys))
+        return fail(ps, "out of memory");
+    for (uint16_t i = 0; i < count; i++) {
+        emu_key *k = &keys->keys[i];
+        uint8_t live, type, alg_count, label_len, generated, id_given, id_len, kind;
+        uint16_t owner, bits, curve, cert_len;
+        uint32_t usage, mlen;
+        const uint8_t *v;
+        if (!get_u8(ps, &live))
+            return false;
+        if (live == 0) {
+            emu_key_clear_material(k);
+            free(k->cert);
+            k->cert = NULL;
+            k->cert_len = 0;
+            k->owner = EMU_NONE;
+            continue;
+        }
+        if (live != 1 || !get_u16(ps, &owner) || owner != k->owner || !get_u8(ps, &type) ||
+            type != k->ref || !get_u8(ps, &type) || type != k->type || !get_u16(ps, &bits) ||
+            !get_u16(ps, &curve) || curve != (unsigned)k->curve_nid || bits != k->bits ||
+            !get_u32(ps, &usage) || usage != k->usage || !get_u8(ps, &alg_count) ||
+            alg_count != k->alg_count)
+            return fail(ps, "key %u does not match the profile's", i);
+        if (!get_bytes(ps, alg_count, &v) || memcmp(v, k->algs, alg_count) != 0)
+            return fail(ps, "key %u: algorithms differ from the profile's", i);
+        for (unsigned op = 0; op < EMU_KEY_OP_COUNT; op++) {
+            emu_rule r;
+            if (!get_rule(ps, &r))
+                return false;
+            if (memcmp(&r, &k->access[op], sizeof r) != 0)
+                return fail(ps, "key %u: access rules differ from the profile's", i);
+        }
+        if (!get_u8(ps, &label_len) || !get_bytes(ps, label_len, &v) ||
+            label_len != strnlen(k->label, EMU_KEY_LABEL_MAX) || memcmp(v, k->label, label_len))
+            return fail(ps, "key %u: label differs from the profile's", i);
+        if (!get_u16(ps, &cert_len) || !get_bytes(ps, cert_len, &v) || cert_len != k->cert_len ||
+            (cert_len && memcmp(v, k->cert, cert_len) != 0))
+            return fail(ps, "key %u: certificate differs from the profile's", i);
+        if (!get_u8(ps, &generated) || generated > 1 || !get_u8(ps, &id_given) ||
+            id_given != k->id_given || !get_u8(ps, &id_len) || id_len > EMU_KEY_ID_MAX ||
+            !get_bytes(ps, id_len, &v))
+            return fail(ps, "key %u: bad flags or id", i);
+        k->id_len = id_len;
+        memcpy(k->id, v, id_len);
+        if (!get_u8(ps, &kind) || !get_u32(ps, &mlen) || !get_bytes(ps, mlen, &v))
+            return fail(ps, "key %u: material truncated", i);
+        emu_key_clear_material(k);
+        k->generated = generated;
+        if (kind == KEY_NONE) {
+            if (mlen != 0)
+                return fail(ps, "key %u: an empty slot with material", i);
+        } else if (kind == KEY_SECRET) {
+            if (k->type != EMU_KEY_AES || mlen != (uint32_t)k->bits / 8)
+                return fail(ps, "key %u: bad secret", i);
+            memcpy(k->secret, v, mlen);
+            k->secret_len = (uint8_t)mlen;
+        } else if (kind == KEY_PRIVATE || kind == KEY_PUBLIC) {
+            const unsigned char *q = v;
+            EVP_PKEY *pkey = kind == KEY_PRIVATE ? d2i_AutoPrivateKey(NULL, &q, (long)mlen)
+                                                 : d2i_PUBKEY(NULL, &q, (long)mlen);
+            emu_key d = *k;
+            if (!pkey || q != v + mlen || !emu_key_describe(pkey, &d) || d.type != k->type ||
+                d.bits != k->bits || d.curve_nid != k->curve_nid) {
+                EVP_PKEY_free(pkey);
+                return fail(ps, "key %u: key material is not the slot's kind of key", i);
+            }
+            k->pkey = pkey;
+            k->public_only = kind == KEY_PUBLIC;
+        } else {
+            return fail(ps, "key %u: unknown material kind %u", i, kind);
+        }
+    }
+    return true;
+}
+
 /* Opens the next section: it must be `id`; ps->r is narrowed to its body, *rest keeps what
  * follows. */
 static bool open_section(parse *ps, unsigned id, const char *what, codec_reader *rest)
@@ -661,7 +819,8 @@ static bool close_section(parse *ps, const char *what, const codec_reader *rest)
     return true;
 }
 
-static bool get_state(parse *ps, const emu_card *card, emu_fs *fs, emu_pin_table *pins)
+static bool get_state(parse *ps, const emu_card *card, emu_fs *fs, emu_pin_table *pins,
+                      emu_key_table *keys)
 {
     codec_reader rest;
     if (!open_section(ps, SEC_PROFILE, "profile", &rest))
@@ -682,6 +841,9 @@ static bool get_state(parse *ps, const emu_card *card, emu_fs *fs, emu_pin_table
         return false;
     if (!open_section(ps, SEC_PINS, "PIN", &rest) || !get_pins(ps, pins, fs) ||
         !close_section(ps, "PIN", &rest))
+        return false;
+    if (!open_section(ps, SEC_KEYS, "keys", &rest) || !get_keys(ps, &card->keys, keys) ||
+        !close_section(ps, "keys", &rest))
         return false;
     if (codec_reader_remaining(&ps->r) != 0)
         return fail(ps, "%zu stray bytes after the last section", codec_reader_remaining(&ps->r));
@@ -712,26 +874,44 @@ int emu_card_state_load(emu_card *card, const uint8_t *buf, size_t len, emu_erro
     codec_reader_init(&ps.r, buf + STATE_MAGIC_LEN, len - STATE_MAGIC_LEN - STATE_SUM_LEN);
     emu_fs fs = {0};
     emu_pin_table *pins = calloc(1, sizeof *pins);
-    bool ok = pins ? get_state(&ps, card, &fs, pins) : fail(&ps, "out of memory");
+    emu_key_table *keys = calloc(1, sizeof *keys);
+    emu_key_table *old_keys = calloc(1, sizeof *old_keys);
+    bool ok = pins && keys && old_keys ? get_state(&ps, card, &fs, pins, keys)
+                                       : fail(&ps, "out of memory");
     if (ok) {
         /* All or nothing: the card changes only once everything was read and checked, and
          * (with a persistence hook) once the new state is durable; else the old one stays. */
         emu_fs old_fs = card->fs;
         emu_pin_table old_pins = card->pins;
+        *old_keys = card->keys;
         card->fs = fs;
         card->pins = *pins;
+        card->keys = *keys;
         if (card->persist && !card->persist(card, card->persist_ctx)) {
             card->fs = old_fs;
             card->pins = old_pins;
+            card->keys = *old_keys;
             emu_fs_clear(&fs);
+            emu_key_table_clear(keys);
             ok = fail(&ps, "the loaded state could not be made durable");
         } else {
             emu_fs_clear(&old_fs);
+            emu_key_table_clear(old_keys);
             emu_card_power_off(card);
         }
         emu_pin_table_wipe(&old_pins);
     } else {
         emu_fs_clear(&fs);
+        if (keys)
+            emu_key_table_clear(keys);
+    }
+    if (keys) {
+        OPENSSL_cleanse(keys, sizeof *keys);
+        free(keys);
+    }
+    if (old_keys) {
+        OPENSSL_cleanse(old_keys, sizeof *old_keys);
+        free(old_keys);
     }
     if (pins) {
         emu_pin_table_wipe(pins);

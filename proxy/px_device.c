@@ -75,6 +75,31 @@ static isoIec23465_Status px_info_emu(px_devinfo *info, const char *path)
     return isoIec23465_Success;
 }
 
+/* "replay:<trace>": a recorded card; the ATR comes from the trace. */
+static isoIec23465_Status px_info_replay(px_devinfo *info, const char *path)
+{
+    memset(info, 0, sizeof *info);
+    char abs[PATH_MAX];
+    if (!realpath(path, abs))
+        return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
+                            "replay: %s: no such trace", path);
+    int n = snprintf(info->identifier, sizeof info->identifier, "replay:%s", abs);
+    if (n < 0 || (size_t)n >= sizeof info->identifier || (size_t)n >= sizeof info->spec)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "replay: trace path too long");
+    memcpy(info->spec, info->identifier, (size_t)n + 1);
+    isoIec23465_Status st =
+        px_transport_replay_probe(abs, info->atr, sizeof info->atr, &info->atr_len);
+    if (st != isoIec23465_Success)
+        return st;
+    snprintf(info->name, sizeof info->name, "trace replay");
+    info->type = isoIec23465_DeviceVirtual;
+    info->iface = isoIec23465_InterfaceVirtual;
+    info->presence = isoIec23465_PresencePresent;
+    px_info_from_atr(info);
+    return isoIec23465_Success;
+}
+
 static isoIec23465_Status px_list_add(isoIec23465_Handle *list, const px_devinfo *info)
 {
     if (list->n_entries == PX_MAX_LIST_ENTRIES)
@@ -119,8 +144,14 @@ static isoIec23465_Status px_list_spec(isoIec23465_Handle *list, const char *tok
         isoIec23465_Status st = px_info_emu(&info, item + 4);
         return st == isoIec23465_Success ? px_list_add(list, &info) : st;
     }
-    return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                        "device spec '%s': expected pcsc, pcsc:<reader> or emu:<profile>", item);
+    if (strncmp(item, "replay:", 7) == 0 && item[7]) {
+        px_devinfo info;
+        isoIec23465_Status st = px_info_replay(&info, item + 7);
+        return st == isoIec23465_Success ? px_list_add(list, &info) : st;
+    }
+    return px_error_set(
+        isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+        "device spec '%s': expected pcsc, pcsc:<reader>, emu:<profile> or replay:<trace>", item);
 }
 
 isoIec23465_Status isoIec23465_getSecurityDeviceList(const char *spec,
@@ -450,11 +481,18 @@ static isoIec23465_Status px_connect_info(const px_devinfo *info,
         st = px_transport_pcsc_open(info->spec + 5, &tr);
     else if (strncmp(info->spec, "emu:", 4) == 0)
         st = px_transport_emu_open(info->spec + 4, &tr);
+    else if (strncmp(info->spec, "replay:", 7) == 0)
+        st = px_transport_replay_open(info->spec + 7, &tr);
     else
         st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
                           "unknown device spec '%s'", info->spec);
     if (st != isoIec23465_Success)
         return st;
+    st = px_transport_record_from_env(&tr); /* SDPROXY_TRACE=FILE records the session */
+    if (st != isoIec23465_Success) {
+        tr.ops->close(tr.ctx);
+        return st;
+    }
     return px_connect_transport(&tr, info, device);
 }
 
@@ -525,6 +563,10 @@ isoIec23465_Status isoIec23465_connectSecurityDeviceBySpec(const char *spec,
         isoIec23465_Status st = px_info_emu(&info, spec + 4);
         if (st != isoIec23465_Success)
             return st;
+    } else if (strncmp(spec, "replay:", 7) == 0 && spec[7]) {
+        isoIec23465_Status st = px_info_replay(&info, spec + 7);
+        if (st != isoIec23465_Success)
+            return st;
     } else if (strncmp(spec, "pcsc:", 5) == 0 && spec[5] && strlen(spec + 5) < sizeof info.name) {
         px_pcsc_reader r;
         memset(&r, 0, sizeof r);
@@ -532,8 +574,9 @@ isoIec23465_Status isoIec23465_connectSecurityDeviceBySpec(const char *spec,
         r.presence = isoIec23465_PresenceAbsent; /* set on connect */
         px_info_pcsc(&info, &r);
     } else {
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "device spec '%s': expected pcsc:<reader> or emu:<profile>", spec);
+        return px_error_set(
+            isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+            "device spec '%s': expected pcsc:<reader>, emu:<profile> or replay:<trace>", spec);
     }
     return px_connect_info(&info, device);
 }

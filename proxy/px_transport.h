@@ -4,6 +4,7 @@
 #ifndef PX_TRANSPORT_H
 #define PX_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,5 +74,28 @@ typedef struct px_pcsc_reader {
  * an empty list. *out is malloc'ed (NULL when *count is 0). Errors: CommunicationError,
  * NotEnoughMemory. */
 isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out, size_t *count);
+
+/* Recording decorator (px_transport_record.c): wraps *t in place so that every exchange is
+ * written to the trace file `path` (truncated; "sdtrace 1" format, docs/trace.md), secrets
+ * masked unless keep_secrets. The wrapper owns the inner transport (close closes both).
+ * Errors: CommunicationError (file not writable), NotEnoughMemory; *t unchanged then. */
+isoIec23465_Status px_transport_record_wrap(px_transport *t, const char *path, bool keep_secrets);
+
+/* When the environment variable SDPROXY_TRACE names a file, wraps *t with
+ * px_transport_record_wrap (secrets kept only with SDPROXY_TRACE_SECRETS=keep); otherwise does
+ * nothing and succeeds. */
+isoIec23465_Status px_transport_record_from_env(px_transport *t);
+
+/* Opens "replay:" (px_transport_replay.c) on the trace file at `path`: each command is answered
+ * with the recorded response when it matches the next entry (exact or through ??/**). The first
+ * departure fails the call with CommunicationError and a message naming the trace line and both
+ * versions; every later call fails too. Errors: SecurityDeviceNotFound (unreadable or malformed
+ * trace: the message holds file:line: reason). */
+isoIec23465_Status px_transport_replay_open(const char *path, px_transport *out);
+
+/* Reads only the ATR of the trace at `path` (3B 00 when the trace has none). Errors as
+ * px_transport_replay_open. */
+isoIec23465_Status px_transport_replay_probe(const char *path, uint8_t *atr, size_t cap,
+                                             size_t *len);
 
 #endif

@@ -7,7 +7,7 @@ SD_PACKAGES=(
     libpcsclite-dev pcscd vsmartcard-vpcd vsmartcard-vpicc pcsc-tools opensc
     libssl-dev libfyaml-dev libcriterion-dev
     valgrind clang clang-tools clang-tidy clang-format libclang-rt-14-dev
-    python3
+    python3 libreadline-dev
 )
 
 sd_log() { printf '== %s\n' "$*" >&2; }

@@ -1,6 +1,6 @@
 /* Fuzz target 'profile': arbitrary bytes as a YAML profile; every input is either refused with a
  * positioned error or loads into a card that answers a SELECT. Run under libFuzzer with
- * LSAN_OPTIONS=suppressions=emulator/fuzz/lsan.supp: libfyaml 0.7.12 itself leaks on some
+ * LSAN_OPTIONS=suppressions=emulator/fuzz/lsan-profile.supp: libfyaml 0.7.12 itself leaks on some
  * quoted scalars (see that file). */
 #include <stdint.h>
 #include <stdlib.h>

@@ -15,6 +15,8 @@
 #include "emu_card.h"
 #include "emu_control.h"
 #include "emu_profile.h"
+#include "emu_relay.h"
+#include "emu_replay.h"
 #include "emu_sandbox.h"
 #include "emu_serve.h"
 #include "emu_statefile.h"
@@ -36,6 +38,32 @@
 #define STOP_GRACE_MS 5000
 
 static const char *prog = "sdemu";
+
+/* Long-only option codes of the relay, away from the letters and other long-only codes. */
+enum {
+    OPT_RELAY = 0x300,
+    OPT_UPSTREAM_SOCKET,
+    OPT_UPSTREAM_TIMEOUT,
+    OPT_RELAY_TRACE,
+    OPT_TRACE_SECRETS,
+};
+
+#define RELAY_LONG_OPTIONS                                                                         \
+    {"relay", required_argument, NULL, OPT_RELAY},                                                 \
+        {"upstream-socket", required_argument, NULL, OPT_UPSTREAM_SOCKET},                         \
+        {"upstream-timeout", required_argument, NULL, OPT_UPSTREAM_TIMEOUT},                       \
+        {"trace", required_argument, NULL, OPT_RELAY_TRACE},                                       \
+    {                                                                                              \
+        "trace-secrets", no_argument, NULL, OPT_TRACE_SECRETS                                      \
+    }
+
+#define RELAY_USAGE                                                                                \
+    "  --relay pcsc:READER       be a relay card: forward every command to the card in\n"          \
+    "                            READER of the upstream pcscd (no profile)\n"                      \
+    "  --upstream-socket PATH    the upstream pcscd's socket (default: the system one)\n"          \
+    "  --upstream-timeout S      bound of each upstream call (default 60)\n"                       \
+    "  --trace FILE              record every relayed exchange (docs/trace.md)\n"                  \
+    "  --trace-secrets           keep VERIFY/CHANGE/RESET RETRY COUNTER data in the trace\n"
 
 static void usage_main(FILE *out)
 {
@@ -67,6 +95,10 @@ static void usage_serve(FILE *out)
                  "                            exists, else created; every change is written\n"
                  "                            before the card answers (default: in memory)\n"
                  "  -h, --help                this text\n");
+    fputs(RELAY_USAGE, out);
+    fputs("  --replay TRACE            be the card recorded in TRACE (docs/trace.md); the first\n"
+          "                            departing command is reported, then answered 6F00\n",
+          out);
 }
 
 static void usage_run(FILE *out)
@@ -91,7 +123,9 @@ static void usage_run(FILE *out)
             "  -t, --timeout S     give up if the cards are not present after S seconds\n"
             "                      (default 10)\n"
             "  -v, --verbose       log the sandbox, PIDs and pcscd's output on stderr\n"
-            "  -h, --help          this text\n",
+            "  -h, --help          this text\n"
+            "Relay (one card forwarding to a card of another pcscd; upstream socket default:\n"
+            "PCSCLITE_CSOCK_NAME as sdemu run finds it, else the system socket):\n" RELAY_USAGE,
             EXIT_SDEMU, SDEMU_DEFAULT_PROFILE);
 }
 
@@ -125,6 +159,88 @@ static emu_profile *load_profile(const char *path)
         fprintf(stderr, "%s\n", msg);
     }
     return p;
+}
+
+/* ---- relay (sdemu serve --relay, sdemu run --relay) ---- */
+
+typedef struct relay_opts {
+    const char *spec; /* NULL: not a relay */
+    const char *upstream_socket;
+    const char *trace;
+    const char *timeout; /* as given, passed on by run */
+    double timeout_s;
+    bool trace_secrets;
+} relay_opts;
+
+/* Handles one relay option; 0, or -1 after a message. */
+static int relay_option(int c, const char *arg, relay_opts *ro, const char *cmd)
+{
+    switch (c) {
+    case OPT_RELAY:
+        if (!emu_relay_parse_spec(arg)) {
+            fprintf(stderr, "%s %s: bad --relay '%s': expected pcsc:READER\n", prog, cmd, arg);
+            return -1;
+        }
+        ro->spec = arg;
+        return 0;
+    case OPT_UPSTREAM_SOCKET:
+        ro->upstream_socket = arg;
+        return 0;
+    case OPT_UPSTREAM_TIMEOUT:
+        if (parse_seconds(arg, &ro->timeout_s) != 0) {
+            fprintf(stderr, "%s %s: bad --upstream-timeout '%s'\n", prog, cmd, arg);
+            return -1;
+        }
+        ro->timeout = arg;
+        return 0;
+    case OPT_RELAY_TRACE:
+        ro->trace = arg;
+        return 0;
+    default:
+        ro->trace_secrets = true;
+        return 0;
+    }
+}
+
+/* sdemu serve --relay: the relay card in vpcd's reader at `port`. */
+static int serve_relay(const relay_opts *ro, uint16_t port, int timeout_ms, const char *name)
+{
+    emu_relay_config cfg = {.reader = emu_relay_parse_spec(ro->spec),
+                            .upstream_socket = ro->upstream_socket,
+                            .trace_path = ro->trace,
+                            .trace_secrets = ro->trace_secrets,
+                            .timeout_ms = ro->timeout ? (int)(ro->timeout_s * 1000) : 0,
+                            .name = name};
+    char err[512];
+    emu_relay *relay = emu_relay_open(&cfg, err, sizeof err);
+    if (!relay) {
+        fprintf(stderr, "%s: %s: %s\n", prog, name, err);
+        return 1;
+    }
+    int rc = emu_relay_serve(relay, port, timeout_ms);
+    emu_relay_close(relay);
+    return rc;
+}
+
+/* ---- replay (sdemu serve --replay TRACE; emu_replay.h) ---- */
+
+enum { OPT_REPLAY = 0x380 };
+
+static int serve_replay(const char *path, uint16_t port, int timeout_ms, const char *name)
+{
+    if (port == 0) {
+        fprintf(stderr, "%s serve: --replay needs --vpcd\n", prog);
+        return EXIT_SDEMU;
+    }
+    char err[1024];
+    emu_replay *r = emu_replay_open(path, name, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "%s: %s: %s\n", prog, name, err);
+        return 1;
+    }
+    int rc = emu_replay_serve(r, port, timeout_ms);
+    emu_replay_close(r);
+    return rc;
 }
 
 /* ---- serve ---- */
@@ -201,10 +317,13 @@ static int cmd_serve(int argc, char **argv)
         {"atr-variant", required_argument, NULL, 'a'},
         {"state", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
+        RELAY_LONG_OPTIONS,
+        {"replay", required_argument, NULL, OPT_REPLAY},
         {NULL, 0, NULL, 0},
     };
-    const char *profile_path = NULL, *name = "card", *state_path = NULL;
+    const char *profile_path = NULL, *name = "card", *state_path = NULL, *replay_path = NULL;
     serve_extra extra = {NULL, NULL, 0, NULL};
+    relay_opts relay = {0};
     uint16_t port = 0;
     double timeout = DEFAULT_TIMEOUT_S;
     int c;
@@ -242,6 +361,17 @@ static int cmd_serve(int argc, char **argv)
         case 'h':
             usage_serve(stdout);
             return 0;
+        case OPT_RELAY:
+        case OPT_UPSTREAM_SOCKET:
+        case OPT_UPSTREAM_TIMEOUT:
+        case OPT_RELAY_TRACE:
+        case OPT_TRACE_SECRETS:
+            if (relay_option(c, optarg, &relay, "serve") != 0)
+                return EXIT_SDEMU;
+            break;
+        case OPT_REPLAY:
+            replay_path = optarg;
+            break;
         default:
             usage_serve(stderr);
             return EXIT_SDEMU;
@@ -249,6 +379,27 @@ static int cmd_serve(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "%s serve: unexpected argument '%s'\n", prog, argv[optind]);
+        return EXIT_SDEMU;
+    }
+    if (replay_path)
+        return serve_replay(replay_path, port, (int)(timeout * 1000), name);
+    if (relay.spec) {
+        /* The relay has no card OS: nothing to load, control or keep. */
+        if (profile_path || state_path || extra.control || extra.serial || extra.atr_variant ||
+            port == 0) {
+            fprintf(stderr,
+                    "%s serve: --relay needs --vpcd and takes no --profile, --state, "
+                    "--control, --serial or --atr-variant\n",
+                    prog);
+            return EXIT_SDEMU;
+        }
+        return serve_relay(&relay, port, (int)(timeout * 1000), name);
+    }
+    if (relay.upstream_socket || relay.trace || relay.timeout || relay.trace_secrets) {
+        fprintf(stderr,
+                "%s serve: --upstream-socket, --upstream-timeout, --trace and "
+                "--trace-secrets need --relay\n",
+                prog);
         return EXIT_SDEMU;
     }
     if (!profile_path || port == 0) {
@@ -399,6 +550,7 @@ typedef struct run_state {
     char control[EMU_SANDBOX_MAX_READERS][96];     /* each card's control socket */
     char serial[EMU_SANDBOX_MAX_READERS][128];     /* "" : the profile's own */
     unsigned atr_variant[EMU_SANDBOX_MAX_READERS]; /* 0: the profile's ATR */
+    relay_opts relay;                              /* relay.spec: card 1 is a relay */
 } run_state;
 
 static pid_t start_card(const run_state *rs, unsigned i, const char *profile, uint16_t port,
@@ -416,10 +568,33 @@ static pid_t start_card(const run_state *rs, unsigned i, const char *profile, ui
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     /* Several cards from one profile get their own serial and ATR variant. */
-    const char *args[20] = {"sdemu",  "serve", "--profile",         profile,
+    const char *args[24] = {"sdemu",  "serve", "--profile",         profile,
                             "--vpcd", addr,    "--connect-timeout", secs,
                             "--name", name,    "--control",         rs->control[i]};
     size_t n = 12;
+    if (rs->relay.spec) {
+        /* A relay has no profile and no control socket; the upstream socket is passed
+         * explicitly (our own PCSCLITE_CSOCK_NAME is about to become the sandbox's). */
+        n = 2;
+        const char *relay_args[] = {"--vpcd", addr, "--connect-timeout", secs,
+                                    "--name", name, "--relay",           rs->relay.spec};
+        for (size_t k = 0; k < sizeof relay_args / sizeof relay_args[0]; k++)
+            args[n++] = relay_args[k];
+        if (rs->relay.upstream_socket) {
+            args[n++] = "--upstream-socket";
+            args[n++] = rs->relay.upstream_socket;
+        }
+        if (rs->relay.trace) {
+            args[n++] = "--trace";
+            args[n++] = rs->relay.trace;
+        }
+        if (rs->relay.timeout) {
+            args[n++] = "--upstream-timeout";
+            args[n++] = rs->relay.timeout;
+        }
+        if (rs->relay.trace_secrets)
+            args[n++] = "--trace-secrets";
+    }
     if (rs->serial[i][0]) {
         args[n++] = "--serial";
         args[n++] = rs->serial[i];
@@ -629,10 +804,16 @@ static int wait_command(run_state *rs, pid_t cmd)
 static int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"profile", required_argument, NULL, 'p'}, {"cards", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"profile", required_argument, NULL, 'p'},
+        {"cards", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        RELAY_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
     };
+    static run_state rs;
+    memset(&rs, 0, sizeof rs);
     const char *profiles[EMU_SANDBOX_MAX_READERS];
     unsigned n_profiles = 0, cards = 0;
     double timeout = DEFAULT_TIMEOUT_S;
@@ -670,6 +851,14 @@ static int cmd_run(int argc, char **argv)
         case 'h':
             usage_run(stdout);
             return 0;
+        case OPT_RELAY:
+        case OPT_UPSTREAM_SOCKET:
+        case OPT_UPSTREAM_TIMEOUT:
+        case OPT_RELAY_TRACE:
+        case OPT_TRACE_SECRETS:
+            if (relay_option(c, optarg, &rs.relay, "run") != 0)
+                return EXIT_SDEMU;
+            break;
         default:
             usage_run(stderr);
             return EXIT_SDEMU;
@@ -680,6 +869,24 @@ static int cmd_run(int argc, char **argv)
         usage_run(stderr);
         return EXIT_SDEMU;
     }
+    if (rs.relay.spec && (n_profiles > 0 || cards > 1)) {
+        fprintf(stderr, "%s run: --relay makes one relay card; no --profile or --cards\n", prog);
+        return EXIT_SDEMU;
+    }
+    if (!rs.relay.spec && (rs.relay.upstream_socket || rs.relay.trace || rs.relay.timeout ||
+                           rs.relay.trace_secrets)) {
+        fprintf(stderr,
+                "%s run: --upstream-socket, --upstream-timeout, --trace and "
+                "--trace-secrets need --relay\n",
+                prog);
+        return EXIT_SDEMU;
+    }
+    /* The upstream is the pcscd this process was pointed at, unless said otherwise. */
+    static char upstream[256]; /* a copy: this process's own variable changes below */
+    if (rs.relay.spec && !rs.relay.upstream_socket && getenv("PCSCLITE_CSOCK_NAME")) {
+        snprintf(upstream, sizeof upstream, "%s", getenv("PCSCLITE_CSOCK_NAME"));
+        rs.relay.upstream_socket = upstream;
+    }
     if (n_profiles == 0)
         profiles[n_profiles++] = SDEMU_DEFAULT_PROFILE;
     if (cards == 0)
@@ -689,9 +896,7 @@ static int cmd_run(int argc, char **argv)
         return EXIT_SDEMU;
     }
     /* Refuse a bad profile here, with its position, before anything is started. */
-    static run_state rs;
-    memset(&rs, 0, sizeof rs);
-    for (unsigned i = 0; i < n_profiles; i++) {
+    for (unsigned i = 0; !rs.relay.spec && i < n_profiles; i++) {
         emu_profile *p = load_profile(profiles[i]);
         if (!p)
             return EXIT_SDEMU;

@@ -1,0 +1,563 @@
+/* sdtrace capture: SELECT-walks a card through PC/SC and writes a profile sdemu can load.
+ *
+ * Strategy (bounded: at most CAP_MAX_FILES files, CAP_MAX_DEPTH levels):
+ * - SELECT the MF by path with FCP (00 A4 08 04, then 00 A4 00 04 02 3F00 as fallback).
+ * - Children of each DF are found by SELECT by path (from the MF, so the result never depends on
+ *   the current DF) of candidate FIDs: the common ranges 0000-01FF, 1000-10FF, 2F00-2FFF,
+ *   4000-40FF, 5000-50FF, 6000-60FF, C000-C0FF, D000-D0FF, E000-E0FF (3F00, 3FFF, FFFF
+ *   excluded), plus the DFs of the applications listed in EF.DIR (SELECT by AID; the FCP gives
+ *   their FID). A FID outside these ranges is not found.
+ * - Transparent EFs: READ BINARY in 256-byte steps up to the FCP size; record EFs: READ RECORD
+ *   1..254 until 6A83. A file that answers 6982/6985 keeps its size with zero content and
+ *   `read: never` (listed as a substitution).
+ * - PINs: an empty VERIFY (00 20 00 ref, never spends a try) for references 01..1F in the MF and
+ *   81..9F in each DF; 63Cx gives the tries left, 6983 blocked. PIN values cannot be read: a
+ *   placeholder value is written (listed).
+ * - Not captured (listed in the file): access rules other than "readable or not", data objects,
+ *   keys, the 7816-15 description as such (its files are captured as plain files), transport
+ *   details beyond the ATR. */
+#include "sdtrace_capture.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_apdu.h"
+#include "codec_bytes.h"
+#include "codec_tlv.h"
+#include "px_transport.h"
+
+#define CAP_MAX_FILES 512
+#define CAP_MAX_DEPTH 4
+#define CAP_MAX_CONTENT 65535
+#define CAP_MAX_RECORDS 254
+#define CAP_MAX_NOTES 256
+
+typedef struct cap_file {
+    uint16_t fid;
+    int parent; /* index, -1 for the MF */
+    int depth;
+    bool df;
+    uint8_t fdb; /* file descriptor byte */
+    uint8_t aid[16];
+    size_t aid_len;
+    size_t size;
+    uint8_t record_size;
+    uint8_t sfi; /* 0: none */
+    bool unreadable;
+    bool probed;   /* pin_tries is valid */
+    uint8_t *data; /* transparent content or records (record_count * rec_len, lengths below) */
+    size_t data_len;
+    unsigned records;
+    uint16_t rec_len[CAP_MAX_RECORDS];
+    int pin_tries[32]; /* per reference 01..1F (MF) / 81..9F (DF); -1 none, -2 blocked */
+} cap_file;
+
+typedef struct capture {
+    px_transport tr;
+    uint8_t resp[PX_RESPONSE_MAX];
+    size_t resp_len;
+    cap_file files[CAP_MAX_FILES];
+    int n_files;
+    char notes[CAP_MAX_NOTES][160];
+    int n_notes;
+    unsigned long apdus;
+} capture;
+
+__attribute__((format(printf, 2, 3))) static void note(capture *c, const char *fmt, ...)
+{
+    if (c->n_notes < CAP_MAX_NOTES) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->notes[c->n_notes], sizeof c->notes[0], fmt, ap);
+        va_end(ap);
+        c->n_notes++;
+    }
+}
+
+/* Sends cmd; returns the SW (0 on a transport failure). */
+static uint16_t xmit(capture *c, const uint8_t *cmd, size_t len)
+{
+    c->resp_len = 0;
+    c->apdus++;
+    if (c->tr.ops->transmit(c->tr.ctx, cmd, len, c->resp, sizeof c->resp, &c->resp_len) !=
+            isoIec23465_Success ||
+        c->resp_len < 2)
+        return 0;
+    c->resp_len -= 2;
+    return (uint16_t)(c->resp[c->resp_len] << 8 | c->resp[c->resp_len + 1]);
+}
+
+/* Parses an FCP template (62) into f. */
+static void parse_fcp(const uint8_t *b, size_t n, cap_file *f)
+{
+    codec_reader r, in;
+    codec_reader_init(&r, b, n);
+    uint32_t tag;
+    const uint8_t *v;
+    size_t len;
+    if (!codec_ber_read_tlv(&r, &tag, &v, &len) || (tag != 0x62 && tag != 0x6F))
+        return;
+    codec_reader_init(&in, v, len);
+    while (codec_ber_read_tlv(&in, &tag, &v, &len)) {
+        if (tag == 0x82 && len >= 1) {
+            f->fdb = v[0];
+            f->df = (v[0] & 0x38) == 0x38;
+            if (len >= 4)
+                f->record_size = len >= 5 ? v[3] : v[3];
+            if (len >= 5)
+                f->record_size = v[3];
+        } else if (tag == 0x83 && len == 2) {
+            f->fid = (uint16_t)(v[0] << 8 | v[1]);
+        } else if ((tag == 0x80 && len >= 1 && len <= 3) || (tag == 0x81 && f->size == 0)) {
+            size_t s = 0;
+            for (size_t i = 0; i < len && i < 3; i++)
+                s = s << 8 | v[i];
+            if (tag == 0x80)
+                f->size = s;
+        } else if (tag == 0x84 && len >= 1 && len <= sizeof f->aid) {
+            memcpy(f->aid, v, len);
+            f->aid_len = len;
+        } else if (tag == 0x88 && len == 1) {
+            f->sfi = v[0] >> 3;
+        }
+    }
+}
+
+/* SELECT by path from the MF of file index `parent`'s path + fid (parent -1: the MF itself).
+ * Returns the SW. */
+static uint16_t select_path(capture *c, int parent, uint16_t fid)
+{
+    uint16_t chain[CAP_MAX_DEPTH + 2];
+    int n = 0;
+    for (int i = parent; i > 0 && n < CAP_MAX_DEPTH; i = c->files[i].parent)
+        chain[n++] = c->files[i].fid;
+    uint8_t cmd[5 + 2 * (CAP_MAX_DEPTH + 2) + 1] = {0x00, 0xA4, 0x08, 0x04, 0};
+    size_t len = 5;
+    for (int i = n - 1; i >= 0; i--) {
+        cmd[len++] = (uint8_t)(chain[i] >> 8);
+        cmd[len++] = (uint8_t)chain[i];
+    }
+    if (parent >= 0) {
+        cmd[len++] = (uint8_t)(fid >> 8);
+        cmd[len++] = (uint8_t)fid;
+    }
+    if (len == 5) { /* the MF */
+        static const uint8_t mf[] = {0x00, 0xA4, 0x00, 0x04, 0x02, 0x3F, 0x00, 0x00};
+        return xmit(c, mf, sizeof mf);
+    }
+    cmd[4] = (uint8_t)(len - 5);
+    cmd[len++] = 0x00;
+    return xmit(c, cmd, len);
+}
+
+static void read_content(capture *c, cap_file *f, const char *where)
+{
+    if (f->df)
+        return;
+    bool records = (f->fdb & 0x07) != 0x01 && (f->fdb & 0x07) != 0;
+    if (!records) {
+        size_t size = f->size > CAP_MAX_CONTENT ? CAP_MAX_CONTENT : f->size;
+        f->data = calloc(1, size ? size : 1);
+        if (!f->data)
+            return;
+        for (size_t off = 0; off < size;) {
+            size_t want = size - off > 256 ? 256 : size - off;
+            uint8_t cmd[5] = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off,
+                              (uint8_t)(want == 256 ? 0 : want)};
+            uint16_t sw = xmit(c, cmd, sizeof cmd);
+            if (sw == 0x6982 || sw == 0x6985) {
+                f->unreadable = true;
+                note(c,
+                     "%s: READ BINARY refused (SW %04X): content unknown, zeros written, "
+                     "read: never",
+                     where, sw);
+                break;
+            }
+            if ((sw != 0x9000 && sw != 0x6282) || c->resp_len == 0)
+                break;
+            size_t got = c->resp_len > want ? want : c->resp_len;
+            memcpy(f->data + off, c->resp, got);
+            off += got;
+            f->data_len = off;
+            if (sw == 0x6282)
+                break;
+        }
+        f->data_len = size;
+        return;
+    }
+    f->data = malloc(CAP_MAX_RECORDS * 255);
+    if (!f->data)
+        return;
+    for (unsigned n = 1; n <= CAP_MAX_RECORDS; n++) {
+        uint8_t cmd[5] = {0x00, 0xB2, (uint8_t)n, 0x04, 0x00};
+        uint16_t sw = xmit(c, cmd, sizeof cmd);
+        if (sw == 0x6982 || sw == 0x6985) {
+            f->unreadable = true;
+            note(c,
+                 "%s: READ RECORD refused (SW %04X): records unknown, none written, "
+                 "read: never",
+                 where, sw);
+            break;
+        }
+        /* 6282: the record is shorter than Le 256 asked for. */
+        if ((sw != 0x9000 && sw != 0x6282) || c->resp_len > 255)
+            break;
+        memcpy(f->data + f->data_len, c->resp, c->resp_len);
+        f->rec_len[f->records++] = (uint16_t)c->resp_len;
+        f->data_len += c->resp_len;
+    }
+}
+
+static void path_text(capture *c, int idx, char *out, size_t cap)
+{
+    uint16_t chain[CAP_MAX_DEPTH + 2];
+    int n = 0;
+    for (int i = idx; i >= 0 && n < CAP_MAX_DEPTH + 2; i = c->files[i].parent)
+        chain[n++] = i == 0 ? 0x3F00 : c->files[i].fid;
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = n - 1; i >= 0 && used + 6 < cap; i--)
+        used += (size_t)snprintf(out + used, cap - used, "%s%04X", i == n - 1 ? "" : "/", chain[i]);
+}
+
+static void probe_pins(capture *c, int idx)
+{
+    cap_file *f = &c->files[idx];
+    uint8_t base = idx == 0 ? 0x00 : 0x80;
+    for (int i = 0; i < 32; i++) {
+        f->pin_tries[i] = -1;
+        if (i == 0)
+            continue; /* references 00 and 80 are not PINs */
+        uint8_t cmd[4] = {0x00, 0x20, 0x00, (uint8_t)(base + i)};
+        uint16_t sw = xmit(c, cmd, sizeof cmd);
+        if ((sw & 0xFFF0) == 0x63C0)
+            f->pin_tries[i] = sw & 0x0F;
+        else if (sw == 0x6983)
+            f->pin_tries[i] = -2;
+    }
+    f->probed = true;
+}
+
+static bool known_fid(capture *c, int parent, uint16_t fid)
+{
+    for (int i = 1; i < c->n_files; i++)
+        if (c->files[i].parent == parent && c->files[i].fid == fid)
+            return true;
+    return false;
+}
+
+/* Tries one FID under DF `parent`; adds it when it exists. */
+static void try_fid(capture *c, int parent, uint16_t fid)
+{
+    if (fid == 0x3F00 || fid == 0x3FFF || fid == 0xFFFF || c->n_files >= CAP_MAX_FILES ||
+        known_fid(c, parent, fid))
+        return;
+    if (parent > 0 && c->files[parent].fid == fid)
+        return;
+    uint16_t sw = select_path(c, parent, fid);
+    if (sw != 0x9000)
+        return;
+    cap_file *f = &c->files[c->n_files];
+    memset(f, 0, sizeof *f);
+    f->parent = parent;
+    f->depth = c->files[parent].depth + 1;
+    parse_fcp(c->resp, c->resp_len, f);
+    f->fid = fid;
+    c->n_files++;
+}
+
+static const uint16_t ranges[][2] = {
+    {0x0000, 0x01FF}, {0x1000, 0x10FF}, {0x2F00, 0x2FFF}, {0x4000, 0x40FF}, {0x5000, 0x50FF},
+    {0x6000, 0x60FF}, {0xC000, 0xC0FF}, {0xD000, 0xD0FF}, {0xE000, 0xE0FF},
+};
+
+static void scan_df(capture *c, int idx)
+{
+    if (c->files[idx].depth >= CAP_MAX_DEPTH)
+        return;
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+        for (uint32_t fid = ranges[r][0]; fid <= ranges[r][1]; fid++)
+            try_fid(c, idx, (uint16_t)fid);
+}
+
+/* The AIDs listed in EF.DIR (tag 61 / 4F): their DFs, found by SELECT by AID. */
+static void dir_apps(capture *c)
+{
+    for (int i = 1; i < c->n_files; i++) {
+        cap_file *d = &c->files[i];
+        if (d->parent != 0 || d->fid != 0x2F00 || !d->data)
+            continue;
+        codec_reader r;
+        codec_reader_init(&r, d->data, d->data_len);
+        uint32_t tag;
+        const uint8_t *v;
+        size_t len;
+        while (codec_ber_read_tlv(&r, &tag, &v, &len)) {
+            if (tag != 0x61)
+                continue;
+            codec_reader in;
+            codec_reader_init(&in, v, len);
+            uint32_t t2;
+            const uint8_t *aid;
+            size_t alen;
+            while (codec_ber_read_tlv(&in, &t2, &aid, &alen)) {
+                if (t2 != 0x4F || alen < 5 || alen > 16)
+                    continue;
+                uint8_t cmd[5 + 16 + 1] = {0x00, 0xA4, 0x04, 0x04, (uint8_t)alen};
+                memcpy(cmd + 5, aid, alen);
+                if (xmit(c, cmd, 5 + alen + 1) != 0x9000)
+                    continue;
+                cap_file tmp;
+                memset(&tmp, 0, sizeof tmp);
+                parse_fcp(c->resp, c->resp_len, &tmp);
+                if (tmp.fid && tmp.df)
+                    try_fid(c, 0, tmp.fid); /* under the MF; deeper DFs are not followed */
+            }
+        }
+    }
+}
+
+static void put_hex(FILE *o, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(o, "%s%02X", i ? " " : "", b[i]);
+}
+
+static void write_pins(capture *c, FILE *o, int idx, int indent)
+{
+    cap_file *f = &c->files[idx];
+    uint8_t base = idx == 0 ? 0x00 : 0x80;
+    bool any = false;
+    if (!f->df || !f->probed)
+        return;
+    for (int i = 0; i < 32; i++) {
+        if (f->pin_tries[i] == -1)
+            continue;
+        char where[64];
+        path_text(c, idx, where, sizeof where);
+        if (!any)
+            fprintf(o, "%*spins:\n", indent, "");
+        any = true;
+        int tries = f->pin_tries[i] == -2 ? 0 : f->pin_tries[i];
+        /* tries 0 (blocked) cannot be a limit: limit 3, and the note says it was blocked. */
+        fprintf(o,
+                "%*s  - {name: pin%02X, ref: 0x%02X, value: \"0000\", encoding: ascii, pad_to: 8, "
+                "tries: %d}\n",
+                indent, "", (unsigned)(base + i), (unsigned)(base + i), tries ? tries : 3);
+        note(c, "%s: PIN value unknown, placeholder \"0000\" (ASCII, padded with FF to 8)", where);
+        if (f->pin_tries[i] == -2)
+            note(c, "%s: PIN was blocked on the card; captured with 3 tries", where);
+    }
+}
+
+static void write_file(capture *c, FILE *o, int idx, int indent)
+{
+    cap_file *f = &c->files[idx];
+    char where[64];
+    path_text(c, idx, where, sizeof where);
+    if (idx > 0) {
+        fprintf(o, "%*s- fid: \"%04X\"\n", indent, "", f->fid);
+        indent += 2;
+        fprintf(o, "%*stype: %s\n", indent, "", f->df ? "df" : "ef");
+    } else {
+        fprintf(o, "%*sfid: 3F00\n", indent, "");
+    }
+    if (f->df && f->aid_len) {
+        fprintf(o, "%*said: \"", indent, "");
+        put_hex(o, f->aid, f->aid_len);
+        fprintf(o, "\"\n");
+    }
+    if (!f->df) {
+        unsigned kind = f->fdb & 0x07;
+        const char *s = kind == 2 || kind == 3   ? "linear_fixed"
+                        : kind == 4 || kind == 5 ? "linear_variable"
+                        : kind == 6 || kind == 7 ? "cyclic"
+                                                 : "transparent";
+        fprintf(o, "%*sstructure: %s\n", indent, "", s);
+        if (f->sfi)
+            fprintf(o, "%*ssfi: %u\n", indent, "", f->sfi);
+        if (kind <= 1) {
+            fprintf(o, "%*ssize: %zu\n", indent, "", f->data_len);
+            if (f->data_len && !f->unreadable) {
+                fprintf(o, "%*sdata: \"", indent, "");
+                put_hex(o, f->data, f->data_len);
+                fprintf(o, "\"\n");
+            }
+        } else {
+            unsigned rs = f->record_size;
+            for (unsigned r = 0; r < f->records; r++)
+                if (f->rec_len[r] > rs)
+                    rs = f->rec_len[r];
+            if (kind != 4 && kind != 5)
+                fprintf(o, "%*srecord_size: %u\n", indent, "", rs ? rs : 1);
+            if (f->records) {
+                fprintf(o, "%*srecords:\n", indent, "");
+                size_t off = 0;
+                for (unsigned r = 0; r < f->records; r++) {
+                    fprintf(o, "%*s  - \"", indent, "");
+                    put_hex(o, f->data + off, f->rec_len[r]);
+                    fprintf(o, "\"\n");
+                    off += f->rec_len[r];
+                }
+            }
+        }
+        if (f->unreadable)
+            fprintf(o, "%*saccess: {read: never}\n", indent, "");
+    }
+    write_pins(c, o, idx, indent);
+    bool first = true;
+    for (int i = 1; i < c->n_files; i++) {
+        if (c->files[i].parent != idx)
+            continue;
+        if (first)
+            fprintf(o, "%*schildren:\n", indent, "");
+        first = false;
+        write_file(c, o, i, indent + 2);
+    }
+}
+
+/* Writes the transport line from the ATR's card capabilities (compact-TLV 73, third byte:
+ * chaining, extended Lc/Le, logical channels), which the profile loader checks against it. */
+static void write_transport(FILE *o, const uint8_t *atr, size_t n)
+{
+    bool chaining = false, extended = false;
+    unsigned channels = 1;
+    size_t i = 1, hist = n > 1 ? atr[1] & 0x0F : 0;
+    uint8_t td = n > 1 ? atr[1] : 0;
+    while (i < n) { /* skip TA/TB/TC/TD of each level */
+        i += (size_t)((td >> 4 & 1) + (td >> 5 & 1) + (td >> 6 & 1));
+        if (!(td & 0x80) || i + 1 >= n) {
+            i++;
+            break;
+        }
+        i++;
+        td = atr[i];
+    }
+    if (i < n && hist && atr[i] == 0x80) {
+        for (size_t k = i + 1; k < n && k < i + hist;) {
+            unsigned tag = atr[k] >> 4, len = atr[k] & 0x0F;
+            if (tag == 7 && len >= 3 && k + 3 < n) {
+                uint8_t b = atr[k + 3];
+                chaining = b & 0x80;
+                extended = b & 0x40;
+                channels = (b & 0x07) == 7 ? 8 : (b & 0x07) + 1u;
+            }
+            k += 1 + len;
+        }
+    }
+    fprintf(o,
+            "# transport from the ATR's card capabilities (protocol not probed: t1)\n"
+            "transport: {protocol: t1, extended_length: %s, chaining: %s, channels: %u}\n",
+            extended ? "true" : "false", chaining ? "true" : "false", channels);
+}
+
+int sdtrace_capture(int argc, char **argv)
+{
+    const char *spec = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc)
+            out = argv[++i];
+        else if (!spec)
+            spec = argv[i];
+        else {
+            fprintf(stderr, "sdtrace capture: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!spec || !out || strncmp(spec, "pcsc:", 5) != 0 || !spec[5]) {
+        fprintf(stderr, "usage: sdtrace capture pcsc:<reader> -o card.yaml\n");
+        return 2;
+    }
+    capture *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(stderr, "sdtrace capture: out of memory\n");
+        return 2;
+    }
+    if (px_transport_pcsc_open(spec + 5, &c->tr) != isoIec23465_Success) {
+        fprintf(stderr, "sdtrace capture: cannot connect to '%s'\n", spec + 5);
+        free(c);
+        return 2;
+    }
+    uint8_t atr[PX_ATR_MAX];
+    size_t atr_len = 0;
+    c->tr.ops->atr(c->tr.ctx, atr, sizeof atr, &atr_len);
+    int rc = 2;
+    if (select_path(c, -1, 0x3F00) != 0x9000) {
+        fprintf(stderr, "sdtrace capture: the card has no selectable MF (3F00)\n");
+        goto done;
+    }
+    c->files[0] = (cap_file){.fid = 0x3F00, .parent = -1, .df = true, .fdb = 0x38};
+    c->n_files = 1;
+    scan_df(c, 0);
+    for (int i = 1; i < c->n_files; i++)
+        if (!c->files[i].df && select_path(c, c->files[i].parent, c->files[i].fid) == 0x9000) {
+            char where[64];
+            path_text(c, i, where, sizeof where);
+            read_content(c, &c->files[i], where);
+        }
+    dir_apps(c);
+    /* DFs found so far (and their own DFs, up to the depth bound). */
+    for (int i = 1; i < c->n_files; i++) {
+        if (!c->files[i].df)
+            continue;
+        int before = c->n_files;
+        scan_df(c, i);
+        for (int k = before; k < c->n_files; k++)
+            if (!c->files[k].df && select_path(c, c->files[k].parent, c->files[k].fid) == 0x9000) {
+                char where[64];
+                path_text(c, k, where, sizeof where);
+                read_content(c, &c->files[k], where);
+            }
+    }
+    for (int i = 0; i < c->n_files; i++)
+        if (c->files[i].df) {
+            if (i == 0) {
+                static const uint8_t mf[] = {0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
+                xmit(c, mf, sizeof mf);
+            } else if (select_path(c, c->files[i].parent, c->files[i].fid) != 0x9000) {
+                continue;
+            }
+            probe_pins(c, i);
+        }
+    FILE *o = fopen(out, "w");
+    if (!o) {
+        perror(out);
+        goto done;
+    }
+    fprintf(o, "# Captured by `sdtrace capture %s` (%lu APDUs). sdemu profile, docs/profile.md.\n",
+            spec, c->apdus);
+    fprintf(o, "atr: \"");
+    put_hex(o, atr, atr_len);
+    fprintf(o, "\"\nlabel: \"captured card\"\n");
+    write_transport(o, atr, atr_len);
+    fprintf(o, "files:\n");
+    /* Files first into a memory stream so the substitutions they cause can lead the file. */
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *mem = open_memstream(&body, &body_len);
+    if (mem) {
+        write_file(c, mem, 0, 2);
+        fclose(mem);
+    }
+    fprintf(o, "# Substitutions and gaps:\n");
+    fprintf(o, "#   - not captured: access rules (readable files get the default: read always, "
+               "the rest never), data objects, keys, life-cycle states, the 7816-15 "
+               "description as objects (its files are captured as plain files)\n");
+    for (int i = 0; i < c->n_notes; i++)
+        fprintf(o, "#   - %s\n", c->notes[i]);
+    if (body)
+        fwrite(body, 1, body_len, o);
+    free(body);
+    rc = fclose(o) == 0 ? 0 : 2;
+    printf("captured %d files, %d substitutions, %lu APDUs -> %s\n", c->n_files, c->n_notes,
+           c->apdus, out);
+done:
+    for (int i = 0; i < c->n_files; i++)
+        free(c->files[i].data);
+    c->tr.ops->close(c->tr.ctx);
+    free(c);
+    return rc;
+}
