@@ -106,6 +106,61 @@ static void emu_read_release(void *state)
     free(st);
 }
 
+/* ---- emu-verify-sign: the user PIN, then an ECDSA signature (OpenSSL inside the card) --- */
+
+/* VERIFY the user PIN, MSE SET DST (EC P-256 key 03, ecdsa 40), PSO COMPUTE DIGITAL SIGNATURE
+ * over a SHA-256-sized hash: the signature is r || s, 64 bytes. */
+static int emu_sign_commands(emu_card *card)
+{
+    static const uint8_t verify[] = {0x00, 0x20, 0x00, 0x01, 0x08, 0x31, 0x32,
+                                     0x33, 0x34, 0x35, 0x36, 0xFF, 0xFF};
+    static const uint8_t mse_dst[] = {0x00, 0x22, 0x41, 0xB6, 0x06, 0x80,
+                                      0x01, 0x40, 0x84, 0x01, 0x03};
+    uint8_t pso[5 + 32 + 1] = {0x00, 0x2A, 0x9E, 0x9A, 0x20};
+    for (size_t i = 0; i < 32; i++)
+        pso[5 + i] = (uint8_t)(0xA0 + i);
+    pso[sizeof pso - 1] = 0x00; /* Le */
+    static uint8_t resp[EMU_RESPONSE_MAX];
+    size_t n;
+    if (emu_send(card, verify, sizeof verify, resp, sizeof resp, &n) != 0x9000)
+        return WALK_FAILED;
+    if (emu_send(card, mse_dst, sizeof mse_dst, resp, sizeof resp, &n) != 0x9000)
+        return WALK_FAILED;
+    uint16_t sw = emu_send(card, pso, sizeof pso, resp, sizeof resp, &n);
+    if (sw != 0x9000)
+        return WALK_FAILED;
+    if (n != 64) {
+        fprintf(stderr, "emu-verify-sign: signature of %zu bytes answered 9000\n", n);
+        return WALK_WRONG;
+    }
+    return WALK_OK;
+}
+
+static int emu_sign_run(void **state)
+{
+    int rc = emu_read_run(state); /* profile, card, power on, a first SELECT / READ */
+    if (rc != WALK_OK)
+        return rc;
+    return emu_sign_commands(((emu_read_state *)*state)->card);
+}
+
+/* After a failure the card must still verify and sign after a reset (nothing half-changed:
+ * a PIN counter left decremented would show here as 63Cx after three walks). */
+static int emu_sign_check(void *state)
+{
+    emu_read_state *st = state;
+    if (!st || !st->card)
+        return WALK_OK;
+    emu_card_reset(st->card);
+    int rc = emu_sign_commands(st->card);
+    unsigned tries = 0;
+    if (rc == WALK_OK && (emu_card_pin_tries(st->card, 0x01, NULL, &tries) != 0 || tries != 3)) {
+        fprintf(stderr, "emu-verify-sign: user PIN has %u tries left after a good VERIFY\n", tries);
+        return WALK_WRONG;
+    }
+    return rc;
+}
+
 /* ---- proxy-emu-getdata / proxy-pcsc-getdata: libsdproxy -------------------------------- */
 
 #ifdef SDFAULT_HAVE_PROXY
@@ -235,6 +290,8 @@ static int proxy_pcsc_run(void **state)
 const walk_scenario walk_scenarios[] = {
     {"emu-read", "libsdemu: load the default profile, new card, power on, SELECT + READ BINARY",
      NULL, emu_read_run, emu_read_check, emu_read_release},
+    {"emu-verify-sign", "libsdemu: VERIFY the user PIN, MSE SET DST, PSO COMPUTE DIGITAL SIGNATURE",
+     NULL, emu_sign_run, emu_sign_check, emu_read_release},
 #ifdef SDFAULT_HAVE_PROXY
     {"proxy-emu-getdata", "libsdproxy: connect emu:<default profile>, find 0101, getData", NULL,
      proxy_emu_run, proxy_check, proxy_release},
