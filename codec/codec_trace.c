@@ -8,9 +8,16 @@
 #include <string.h>
 
 #include "codec_apdu.h"
+#include "codec_bytes.h"
+
+/* An entry and the block its bytes and kinds live in (the entry's pointers are const). */
+typedef struct codec_trace_slot {
+    codec_trace_entry e;
+    uint8_t *block;
+} codec_trace_slot;
 
 struct codec_trace {
-    codec_trace_entry *entries;
+    codec_trace_slot *entries;
     size_t count;
     size_t cap;
     uint8_t atr[CODEC_TRACE_ATR_MAX];
@@ -32,17 +39,6 @@ static bool fail(codec_trace_error *err, size_t line, const char *fmt, ...)
     return false;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Parses "00 A4 ?? **" (pairs may also be adjacent or separated by ':') from s[0..n) into
  * out/kind[0..cap). */
 static bool parse_bytes(const char *s, size_t n, uint8_t *out, uint8_t *kind, size_t cap,
@@ -60,14 +56,14 @@ static bool parse_bytes(const char *s, size_t n, uint8_t *out, uint8_t *kind, si
             return fail(err, line, "%s: odd hex digit at column %zu", what, i + 3);
         char d = s[i + 1];
         uint8_t v = 0, k;
+        size_t got = 0;
         if (c == '?' && d == '?')
             k = CODEC_TRACE_WILD;
         else if (c == '*' && d == '*')
             k = CODEC_TRACE_SECRET;
-        else if (hexval(c) >= 0 && hexval(d) >= 0) {
-            k = CODEC_TRACE_BYTE;
-            v = (uint8_t)(hexval(c) << 4 | hexval(d));
-        } else
+        else if (codec_hex_decode(s + i, 2, &v, 1, &got, NULL) && got == 1)
+            k = CODEC_TRACE_BYTE; /* c is no separator: both must be hex digits */
+        else
             return fail(err, line, "%s: '%c%c' at column %zu is not a hex byte, ?? or **", what, c,
                         d, i + 3);
         if (len >= cap)
@@ -152,7 +148,7 @@ static bool parse_at(const char *s, size_t n, size_t line, codec_trace_entry *e,
     return true;
 }
 
-static bool push_entry(codec_trace *t, const codec_trace_entry *e, size_t line,
+static bool push_entry(codec_trace *t, const codec_trace_slot *e, size_t line,
                        codec_trace_error *err)
 {
     if (t->count >= CODEC_TRACE_MAX_ENTRIES)
@@ -161,7 +157,7 @@ static bool push_entry(codec_trace *t, const codec_trace_entry *e, size_t line,
         size_t nc = t->cap ? t->cap * 2 : 64;
         if (nc > CODEC_TRACE_MAX_ENTRIES)
             nc = CODEC_TRACE_MAX_ENTRIES;
-        codec_trace_entry *ne = realloc(t->entries, nc * sizeof *ne);
+        codec_trace_slot *ne = realloc(t->entries, nc * sizeof *ne);
         if (!ne)
             return fail(err, 0, "out of memory");
         t->entries = ne;
@@ -171,21 +167,38 @@ static bool push_entry(codec_trace *t, const codec_trace_entry *e, size_t line,
     return true;
 }
 
-/* Copies bytes and kinds into one exact-size block: bytes first, kinds after. */
-static uint8_t *dup_block(const uint8_t *b, const uint8_t *k, size_t n)
+/* Copies the command and the response (bytes and kinds) of the entry being parsed into one
+ * exact-size block: command bytes, command kinds, response bytes, response kinds. */
+static bool store_entry(codec_trace_slot *cur, const uint8_t *cmd, size_t cl, const uint8_t *resp,
+                        size_t rl)
 {
-    uint8_t *m = malloc(2 * n);
-    if (m) {
-        memcpy(m, b, n);
-        memcpy(m + n, k, n);
-    }
-    return m;
+    uint8_t *m = malloc(2 * (cl + rl));
+    if (!m)
+        return false;
+    memcpy(m, cmd, 2 * cl);
+    memcpy(m + 2 * cl, resp, 2 * rl);
+    cur->block = m;
+    cur->e.cmd = m;
+    cur->e.cmd_kind = m + cl;
+    cur->e.cmd_len = cl;
+    cur->e.resp = m + 2 * cl;
+    cur->e.resp_kind = m + 2 * cl + rl;
+    cur->e.resp_len = rl;
+    return true;
 }
 
-static void free_entry(codec_trace_entry *e)
+/* Parses the bytes of a '>' or '<' line (after its mark) into buf: bytes at buf[0..cap), kinds
+ * at buf[cap..2 cap); refuses fewer than `min` bytes. */
+static bool parse_side(const char *s, size_t n, uint8_t *buf, size_t cap, size_t min, size_t line,
+                       const char *what, size_t *len, codec_trace_error *err)
 {
-    free((void *)(uintptr_t)e->cmd);
-    free((void *)(uintptr_t)e->resp);
+    if (!parse_bytes(s, n, buf, buf + cap, cap, len, line, what, err))
+        return false;
+    if (*len < min)
+        return fail(err, line, "%s: %s", what, min == 1 ? "empty" : "at least SW1 SW2 expected");
+    /* Kinds right after the bytes, as store_entry expects. */
+    memmove(buf + *len, buf + cap, *len);
+    return true;
 }
 
 codec_trace *codec_trace_parse(const char *text, size_t len, codec_trace_error *err)
@@ -199,23 +212,21 @@ codec_trace *codec_trace_parse(const char *text, size_t len, codec_trace_error *
         return NULL;
     }
     codec_trace *t = calloc(1, sizeof *t);
-    /* One scratch buffer for the bytes and kinds of the longest line (a command may be longer
-     * than a response). */
-    enum {
-        SCRATCH =
-            CODEC_TRACE_CMD_MAX > CODEC_TRACE_RESP_MAX ? CODEC_TRACE_CMD_MAX : CODEC_TRACE_RESP_MAX
-    };
-    uint8_t *scratch = malloc(2 * (size_t)SCRATCH);
+    /* Scratch for the bytes and kinds of the command being parsed and of its response; the ATR
+     * line uses the response part. */
+    uint8_t *scratch = malloc(2 * (size_t)(CODEC_TRACE_CMD_MAX + CODEC_TRACE_RESP_MAX));
     if (!t || !scratch) {
         free(t);
         free(scratch);
         fail(err, 0, "out of memory");
         return NULL;
     }
-    uint8_t *sb = scratch, *sk = scratch + SCRATCH;
+    uint8_t *cb = scratch, *rb = scratch + 2 * (size_t)CODEC_TRACE_CMD_MAX;
+    uint8_t *sb = rb, *sk = rb + CODEC_TRACE_RESP_MAX;
+    size_t cmd_len = 0;
 
     enum { WANT_AT, WANT_CMD, WANT_RESP } state = WANT_AT;
-    codec_trace_entry cur;
+    codec_trace_slot cur;
     memset(&cur, 0, sizeof cur);
     size_t line = 0, off = 0;
     bool ok = true, seen_atr = false;
@@ -298,53 +309,30 @@ codec_trace *codec_trace_parse(const char *text, size_t len, codec_trace_error *
                 break;
             }
             memset(&cur, 0, sizeof cur);
-            ok = parse_at(body, bn, line, &cur, err);
+            ok = parse_at(body, bn, line, &cur.e, err);
             state = WANT_CMD;
             break;
-        case WANT_CMD: {
+        case WANT_CMD:
             if (c != '>') {
                 ok = fail(err, line, "expected the command line '> <hex>'");
                 break;
             }
-            size_t bl;
-            ok = parse_bytes(body + 1, bn - 1, sb, sk, CODEC_TRACE_CMD_MAX, &bl, line, "command",
-                             err);
-            if (ok && bl < 1)
-                ok = fail(err, line, "command: empty");
-            if (!ok)
-                break;
-            uint8_t *m = dup_block(sb, sk, bl);
-            if (!m) {
-                ok = fail(err, 0, "out of memory");
-                break;
-            }
-            cur.cmd = m;
-            cur.cmd_kind = m + bl;
-            cur.cmd_len = bl;
+            ok = parse_side(body + 1, bn - 1, cb, CODEC_TRACE_CMD_MAX, 1, line, "command", &cmd_len,
+                            err);
             state = WANT_RESP;
             break;
-        }
         case WANT_RESP: {
             if (c != '<') {
                 ok = fail(err, line, "expected the response line '< <hex>'");
                 break;
             }
-            size_t bl;
-            ok = parse_bytes(body + 1, bn - 1, sb, sk, CODEC_TRACE_RESP_MAX, &bl, line, "response",
-                             err);
-            if (ok && bl < 2)
-                ok = fail(err, line, "response: at least SW1 SW2 expected");
-            if (!ok)
-                break;
-            uint8_t *m = dup_block(sb, sk, bl);
-            if (!m) {
+            size_t rl;
+            ok = parse_side(body + 1, bn - 1, rb, CODEC_TRACE_RESP_MAX, 2, line, "response", &rl,
+                            err);
+            if (ok && !store_entry(&cur, cb, cmd_len, rb, rl))
                 ok = fail(err, 0, "out of memory");
-                break;
-            }
-            cur.resp = m;
-            cur.resp_kind = m + bl;
-            cur.resp_len = bl;
-            ok = push_entry(t, &cur, line, err);
+            if (ok)
+                ok = push_entry(t, &cur, line, err);
             if (ok)
                 memset(&cur, 0, sizeof cur);
             state = WANT_AT;
@@ -359,11 +347,50 @@ codec_trace *codec_trace_parse(const char *text, size_t len, codec_trace_error *
                   state == WANT_CMD ? "'>'" : "'<'");
     free(scratch);
     if (!ok) {
-        free_entry(&cur);
+        free(cur.block);
         codec_trace_free(t);
         return NULL;
     }
     return t;
+}
+
+codec_trace *codec_trace_read(codec_trace_read_fn read, void *ctx, codec_trace_error *err)
+{
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len == cap) {
+            if (cap >= CODEC_TRACE_MAX_TEXT) {
+                free(buf);
+                fail(err, 1, "trace larger than %u bytes", CODEC_TRACE_MAX_TEXT);
+                return NULL;
+            }
+            size_t nc = cap * 2 > CODEC_TRACE_MAX_TEXT ? CODEC_TRACE_MAX_TEXT : cap * 2;
+            char *nb = realloc(buf, nc);
+            if (!nb)
+                break;
+            buf = nb;
+            cap = nc;
+        }
+        size_t n = read(ctx, buf + len, cap - len);
+        if (n == 0) {
+            codec_trace *t = codec_trace_parse(buf, len, err);
+            free(buf);
+            return t;
+        }
+        len += n > cap - len ? cap - len : n;
+    }
+    free(buf);
+    fail(err, 0, "out of memory");
+    return NULL;
+}
+
+size_t codec_trace_error_format(const codec_trace_error *err, const char *name, char *out,
+                                size_t cap)
+{
+    int n = err->line ? snprintf(out, cap, "%s:%zu: %s", name, err->line, err->reason)
+                      : snprintf(out, cap, "%s: %s", name, err->reason);
+    return n > 0 ? (size_t)n : 0;
 }
 
 void codec_trace_free(codec_trace *t)
@@ -371,7 +398,7 @@ void codec_trace_free(codec_trace *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->count; i++)
-        free_entry(&t->entries[i]);
+        free(t->entries[i].block);
     free(t->entries);
     free(t);
 }
@@ -383,7 +410,7 @@ size_t codec_trace_count(const codec_trace *t)
 
 const codec_trace_entry *codec_trace_get(const codec_trace *t, size_t i)
 {
-    return t && i < t->count ? &t->entries[i] : NULL;
+    return t && i < t->count ? &t->entries[i].e : NULL;
 }
 
 const uint8_t *codec_trace_atr(const codec_trace *t, size_t *len)

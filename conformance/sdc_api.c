@@ -167,11 +167,10 @@ void sdc_api_done_void_(enum sdc_api_fn fn)
     /* A release leaves the last error alone; so does it here. */
 }
 
-isoIec23465_Status sdc_api_missing_(enum sdc_api_fn fn)
+void sdc_api_missing_(enum sdc_api_fn fn)
 {
     sdc_last = (int)fn;
     sdc_missing_fn = (int)fn;
-    return isoIec23465_FunctionNotImplemented;
 }
 
 isoIec23465_Status sdc_api_getLastError_(isoIec23465_ErrorDetails *details)

@@ -104,6 +104,8 @@
 
 /* One function pointer per API function, typed after the API header's declaration. */
 typedef struct sdc_api_table {
+/* n is pasted into a name and is the member's name: parentheses cannot go round either. */
+/* NOLINTNEXTLINE(bugprone-macro-parentheses) */
 #define SDC_API_FIELD_(n) __typeof__(isoIec23465_##n) *n;
     SDC_API_STATUS_FUNCS(SDC_API_FIELD_)
     SDC_API_VOID_FUNCS(SDC_API_FIELD_)
@@ -153,16 +155,17 @@ const char *sdc_api_last(void);
 const char *sdc_api_status_name(isoIec23465_Status status);
 
 /* Used by the macros below: record `fn` as the last call and pass `st` through; or, for a
- * missing function, record it, set the last error and answer FunctionNotImplemented. */
+ * missing function, record it and set the last error (the macro itself answers
+ * FunctionNotImplemented, so the status is visible at each call site). */
 isoIec23465_Status sdc_api_done_(enum sdc_api_fn fn, isoIec23465_Status st);
-isoIec23465_Status sdc_api_missing_(enum sdc_api_fn fn);
+void sdc_api_missing_(enum sdc_api_fn fn);
 void sdc_api_done_void_(enum sdc_api_fn fn);
 isoIec23465_Status sdc_api_getLastError_(isoIec23465_ErrorDetails *details);
 const char *sdc_api_statusToString_(isoIec23465_Status status);
 
 #define SDC_CALL_(n, ...)                                                                          \
     (sdc_api_get()->n ? sdc_api_done_(SDC_FN_##n, sdc_api_get()->n(__VA_ARGS__))                   \
-                      : sdc_api_missing_(SDC_FN_##n))
+                      : (sdc_api_missing_(SDC_FN_##n), isoIec23465_FunctionNotImplemented))
 #define SDC_CALL_VOID_(n, ...)                                                                     \
     (sdc_api_get()->n ? sdc_api_get()->n(__VA_ARGS__) : (void)0, sdc_api_done_void_(SDC_FN_##n))
 

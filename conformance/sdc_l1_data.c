@@ -27,7 +27,7 @@ Test(L1_DataContainer, getData_whole)
         sdc_assert_status(isoIec23465_DataContainer_getData(dc, NULL, &len), isoIec23465_Success,
                           "%s", sdc_why());
         sdc_assert_size(len, c->size, "size query of %s", c->label);
-        uint8_t *buf = malloc(c->size);
+        uint8_t *buf = calloc(1, c->size);
         cr_assert_not_null(buf);
         sdc_assert_status(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_Success,
                           "%s", sdc_why());
@@ -40,7 +40,7 @@ Test(L1_DataContainer, getData_whole)
 Test(L1_DataContainer, getData_buffer_too_small)
 {
     const sdc_container *c = &sdc_containers[0];
-    uint8_t buf[16];
+    uint8_t buf[16] = {0};
     size_t len = sizeof buf;
     sdc_assert_status(isoIec23465_DataContainer_getData(sdc_find(c->label), buf, &len),
                       isoIec23465_BufferTooSmall);
@@ -57,7 +57,7 @@ Test(L1_DataContainer, getDataRange_inside)
         const size_t ranges[][2] = {{0, 1},       {c->size - 1, 1}, {c->size / 3, c->size / 2},
                                     {0, c->size}, {c->size, 0},     {1, c->size - 1}};
         for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
-            uint8_t *buf = malloc(c->size + 1);
+            uint8_t *buf = calloc(1, c->size + 1);
             size_t len = c->size + 1;
             sdc_assert_status(
                 isoIec23465_DataContainer_getDataRange(dc, ranges[r][0], ranges[r][1], buf, &len),
@@ -74,7 +74,7 @@ Test(L1_DataContainer, getDataRange_past_the_end)
 {
     const sdc_container *c = &sdc_containers[0];
     isoIec23465_DataContainer *dc = sdc_find(c->label);
-    uint8_t buf[8];
+    uint8_t buf[8] = {0};
     size_t len = sizeof buf;
     sdc_assert_status(isoIec23465_DataContainer_getDataRange(dc, c->size + 1, 1, buf, &len),
                       isoIec23465_IllegalArgument);

@@ -23,11 +23,11 @@ Test(L1_Device, getSecurityDeviceList_lists_the_device)
     sdc_assert_size(n, 1, "one entry for one spec");
     isoIec23465_SecurityDeviceEntry *e = NULL;
     sdc_assert_status(isoIec23465_SecurityDeviceList_getEntry(list, 0, &e), isoIec23465_Success);
-    uint8_t atr[40];
+    uint8_t atr[40] = {0};
     size_t len = sizeof atr;
     sdc_assert_status(isoIec23465_SecurityDeviceEntry_getAtr(e, atr, &len), isoIec23465_Success);
     cr_assert(len >= 2 && (atr[0] == 0x3B || atr[0] == 0x3F), "ATR must start 3B or 3F");
-    char text[4200];
+    char text[4200] = "";
     len = sizeof text;
     sdc_assert_status(
         isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrIdentifier, text, &len),
@@ -38,7 +38,7 @@ Test(L1_Device, getSecurityDeviceList_lists_the_device)
         isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrApiVersion, text, &len),
         isoIec23465_Success);
     cr_assert_str_eq(text, ISOIEC23465_API_VERSION);
-    isoIec23465_Presence p;
+    isoIec23465_Presence p = isoIec23465_PresenceAbsent;
     sdc_assert_status(isoIec23465_SecurityDeviceEntry_getPresence(e, &p), isoIec23465_Success);
     cr_assert_neq(p, isoIec23465_PresenceAbsent);
     isoIec23465_SecurityDeviceList_release(list);
@@ -69,7 +69,7 @@ Test(L1_Device, connectSecurityDevice_by_entry)
     isoIec23465_SecurityDevice *dev = NULL;
     sdc_assert_status(isoIec23465_connectSecurityDevice(e, &dev), isoIec23465_Success, "%s",
                       sdc_why());
-    isoIec23465_ObjectType t;
+    isoIec23465_ObjectType t = SDC_NO_TYPE;
     sdc_assert_status(isoIec23465_Object_getType(dev, &t), isoIec23465_Success);
     cr_assert_eq(t, isoIec23465_TypeSecurityDevice);
     sdc_assert_status(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
@@ -120,7 +120,7 @@ Test(L1_Device, disconnectSecurityDevice_makes_handles_stale)
     isoIec23465_SecurityDevice *dev = sdc_dev;
     sdc_assert_status(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
     sdc_dev = NULL;
-    char label[64];
+    char label[64] = "";
     size_t len = sizeof label;
     sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_IllegalState);
     sdc_assert_status(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_IllegalState);
@@ -139,7 +139,7 @@ Test(L1_Device, getRootApplication_is_stable, .init = sdc_connect, .fini = sdc_d
     sdc_assert_status(isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &r),
                       isoIec23465_Success);
     cr_assert_eq(r, sdc_root);
-    isoIec23465_ObjectType t;
+    isoIec23465_ObjectType t = SDC_NO_TYPE;
     sdc_assert_status(isoIec23465_Object_getType(r, &t), isoIec23465_Success);
     cr_assert_eq(t, isoIec23465_TypeRootApplication);
 }

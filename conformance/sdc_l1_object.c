@@ -11,10 +11,20 @@ TestSuite(L1_SecurityDeviceApplication, .init = sdc_connect, .fini = sdc_disconn
 TestSuite(L1_RootApplication, .init = sdc_connect, .fini = sdc_disconnect,
           .description = "L1.RootApplication: device attributes, openApplication");
 
+/* openApplication of the target's application that must succeed. */
+static isoIec23465_SecurityDeviceApplication *sdc_open_app(void)
+{
+    isoIec23465_SecurityDeviceApplication *app = NULL;
+    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
+                                                                  sizeof sdc_app_aid, &app),
+                      isoIec23465_Success, "%s", sdc_why());
+    return app;
+}
+
 Test(L1_Object, getType_of_each_container)
 {
     for (size_t i = 0; i < sdc_n_containers; i++) {
-        isoIec23465_ObjectType t;
+        isoIec23465_ObjectType t = SDC_NO_TYPE;
         sdc_assert_status(isoIec23465_Object_getType(sdc_find(sdc_containers[i].label), &t),
                           isoIec23465_Success);
         cr_assert_eq(t, isoIec23465_TypeDataContainer, "%s", sdc_containers[i].label);
@@ -36,7 +46,7 @@ Test(L1_Object, getLabel_returns_the_label)
         size_t len = 0;
         sdc_assert_status(isoIec23465_Object_getLabel(o, NULL, &len), isoIec23465_Success);
         sdc_assert_size(len, strlen(sdc_containers[i].label) + 1, "size query counts the NUL");
-        char label[128];
+        char label[128] = "";
         len = sizeof label;
         sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
         cr_assert_str_eq(label, sdc_containers[i].label);
@@ -82,7 +92,7 @@ Test(L1_Object, release_makes_the_handle_stale)
 {
     isoIec23465_Object *o = sdc_find(sdc_containers[0].label);
     isoIec23465_Object_release(o);
-    isoIec23465_ObjectType t;
+    isoIec23465_ObjectType t = SDC_NO_TYPE;
     sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
 }
 
@@ -123,7 +133,7 @@ Test(L1_SecurityDeviceApplication, findObjectByIdentifier_finds)
         sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
                               sdc_root, sdc_containers[i].id, 2, &o),
                           isoIec23465_Success);
-        char label[128];
+        char label[128] = "";
         size_t len = sizeof label;
         sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_Success);
         cr_assert_str_eq(label, sdc_containers[i].label);
@@ -145,11 +155,8 @@ Test(L1_SecurityDeviceApplication, findObjectByIdentifier_unknown)
 
 Test(L1_SecurityDeviceApplication, getAid_of_an_application)
 {
-    isoIec23465_SecurityDeviceApplication *app = NULL;
-    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                                  sizeof sdc_app_aid, &app),
-                      isoIec23465_Success, "%s", sdc_why());
-    uint8_t aid[16];
+    isoIec23465_SecurityDeviceApplication *app = sdc_open_app();
+    uint8_t aid[16] = {0};
     size_t len = sizeof aid;
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len),
                       isoIec23465_Success);
@@ -159,7 +166,7 @@ Test(L1_SecurityDeviceApplication, getAid_of_an_application)
 
 Test(L1_SecurityDeviceApplication, getAid_of_the_root)
 {
-    uint8_t aid[16];
+    uint8_t aid[16] = {0};
     size_t len = sizeof aid;
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_getAid(sdc_root, aid, &len),
                       isoIec23465_ObjectNotFound);
@@ -167,15 +174,12 @@ Test(L1_SecurityDeviceApplication, getAid_of_the_root)
 
 Test(L1_SecurityDeviceApplication, close_releases_the_application_and_its_objects)
 {
-    isoIec23465_SecurityDeviceApplication *app = NULL;
-    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                                  sizeof sdc_app_aid, &app),
-                      isoIec23465_Success);
+    isoIec23465_SecurityDeviceApplication *app = sdc_open_app();
     isoIec23465_Object *o = NULL;
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_findObject(app, sdc_app_container, &o),
                       isoIec23465_Success);
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
-    isoIec23465_ObjectType t;
+    isoIec23465_ObjectType t = SDC_NO_TYPE;
     sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
 }
 
@@ -183,17 +187,14 @@ Test(L1_SecurityDeviceApplication, close_refuses_wrong_class_and_stale)
 {
     isoIec23465_Object *o = sdc_find(sdc_containers[0].label);
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(o), isoIec23465_IllegalArgument);
-    isoIec23465_SecurityDeviceApplication *app = NULL;
-    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                                  sizeof sdc_app_aid, &app),
-                      isoIec23465_Success);
+    isoIec23465_SecurityDeviceApplication *app = sdc_open_app();
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_Success);
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_close(app), isoIec23465_IllegalState);
 }
 
 Test(L1_RootApplication, getSecurityDeviceAttribute_known)
 {
-    char text[512];
+    char text[512] = "";
     size_t len = sizeof text;
     sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
                           sdc_root, isoIec23465_AttrAtr, text, &len),
@@ -208,7 +209,7 @@ Test(L1_RootApplication, getSecurityDeviceAttribute_known)
 
 Test(L1_RootApplication, getSecurityDeviceAttribute_unknown)
 {
-    char text[64];
+    char text[64] = "";
     size_t len = sizeof text;
     sdc_assert_status(isoIec23465_RootApplication_getSecurityDeviceAttribute(
                           sdc_root, (isoIec23465_DeviceAttribute)999, text, &len),
@@ -220,15 +221,12 @@ Test(L1_RootApplication, getSecurityDeviceAttribute_unknown)
 
 Test(L1_RootApplication, openApplication_by_aid)
 {
-    isoIec23465_SecurityDeviceApplication *app = NULL;
-    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                                  sizeof sdc_app_aid, &app),
-                      isoIec23465_Success, "%s", sdc_why());
-    char label[64];
+    isoIec23465_SecurityDeviceApplication *app = sdc_open_app();
+    char label[64] = "";
     size_t len = sizeof label;
     sdc_assert_status(isoIec23465_Object_getLabel(app, label, &len), isoIec23465_Success);
     cr_assert_str_eq(label, sdc_app_label);
-    isoIec23465_ObjectType t;
+    isoIec23465_ObjectType t = SDC_NO_TYPE;
     sdc_assert_status(isoIec23465_Object_getType(app, &t), isoIec23465_Success);
     cr_assert_eq(t, isoIec23465_TypeSecurityDeviceApplication);
 }

@@ -29,6 +29,10 @@ extern const uint8_t sdc_app_aid[12];
 extern const char sdc_app_label[];
 extern const char sdc_app_container[]; /* label of a container inside that application */
 
+/* Out-parameters start as a value no check accepts, so a proxy that answers Success without
+ * writing them fails the check instead of leaving it to read indeterminate memory. */
+#define SDC_NO_TYPE ((isoIec23465_ObjectType)0)
+
 /* Per-test fixture state. */
 extern isoIec23465_SecurityDevice *sdc_dev;
 extern isoIec23465_RootApplication *sdc_root;

@@ -68,6 +68,7 @@ static uint16_t genkey(emu_card *card, const codec_capdu *a, emu_out *out)
         sw = emu_access_rule_check(card, k->owner, &k->access[EMU_KEY_OP_GENERATE]);
         if (sw != SW_OK)
             return sw;
+        emu_key_drop_ctx(k); /* `old` and `k` must not share contexts */
         emu_key old = *k;
         k->pkey = NULL; /* emu_key_generate frees the current material: keep it for a rollback */
         if (!emu_key_generate(k)) {

@@ -46,50 +46,55 @@ static bool two_dos(const codec_capdu *a, uint32_t t1, uint32_t t2, const uint8_
     return *v1 && *v2;
 }
 
+/* The key, algorithm and SE template of an operation (emu_crypto_select). */
+typedef struct pso_key {
+    emu_key *k;
+    const emu_alg *alg;
+    const emu_crt *crt;
+} pso_key;
+
+static uint16_t pick(emu_card *card, emu_crt_kind kind, emu_se_dir dir, uint32_t usage,
+                     uint32_t kinds, pso_key *pk)
+{
+    return emu_crypto_select(card, kind, dir, 0, 0, usage, kinds, &pk->k, &pk->alg, &pk->crt);
+}
+
+/* The AES-CBC IV of the CT (tag 87), NULL for zero. */
+static const uint8_t *iv_of(const pso_key *pk)
+{
+    return pk->crt && pk->crt->iv_len ? pk->crt->iv : NULL;
+}
+
 static uint16_t sign(emu_card *card, const codec_capdu *a, emu_out *out)
 {
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_DST, EMU_SE_COMPUTE, 0, 0, EMU_KEY_SIGN,
-                                    SIGN_KINDS, &k, &alg, &crt);
+    pso_key pk;
+    uint16_t sw = pick(card, EMU_CRT_DST, EMU_SE_COMPUTE, EMU_KEY_SIGN, SIGN_KINDS, &pk);
     if (sw != SW_OK)
         return sw;
-    return emu_crypto_sign(k, alg, a->data, a->lc, out->buf, out->cap, &out->len);
+    return emu_crypto_sign(pk.k, pk.alg, a->data, a->lc, out->buf, out->cap, &out->len);
 }
 
-static uint16_t verify_signature(emu_card *card, const codec_capdu *a)
+/* VERIFY DIGITAL SIGNATURE (90 hash, 9E signature) or VERIFY CERTIFICATE (the DER). */
+static uint16_t verify(emu_card *card, const codec_capdu *a, bool certificate)
 {
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_DST, EMU_SE_VERIFY, 0, 0, EMU_KEY_VERIFY,
-                                    SIGN_KINDS, &k, &alg, &crt);
+    pso_key pk;
+    uint16_t sw = pick(card, EMU_CRT_DST, EMU_SE_VERIFY, EMU_KEY_VERIFY, SIGN_KINDS, &pk);
     if (sw != SW_OK)
         return sw;
-    const uint8_t *hash, *sig;
-    size_t hash_len, sig_len;
-    if (!two_dos(a, 0x90, 0x9E, &hash, &hash_len, &sig, &sig_len))
-        return SW_WRONG_DATA;
-    return emu_crypto_verify(k, alg, hash, hash_len, sig, sig_len);
-}
-
-static uint16_t verify_certificate(emu_card *card, const codec_capdu *a)
-{
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_DST, EMU_SE_VERIFY, 0, 0, EMU_KEY_VERIFY,
-                                    SIGN_KINDS, &k, &alg, &crt);
-    if (sw != SW_OK)
-        return sw;
+    if (!certificate) {
+        const uint8_t *hash, *sig;
+        size_t hash_len, sig_len;
+        if (!two_dos(a, 0x90, 0x9E, &hash, &hash_len, &sig, &sig_len))
+            return SW_WRONG_DATA;
+        return emu_crypto_verify(pk.k, pk.alg, hash, hash_len, sig, sig_len);
+    }
     const unsigned char *p = a->data;
     X509 *cert = a->lc ? d2i_X509(NULL, &p, (long)a->lc) : NULL;
     if (!cert || p != a->data + a->lc) {
         X509_free(cert);
         return SW_WRONG_DATA;
     }
-    int r = X509_verify(cert, k->pkey);
+    int r = X509_verify(cert, pk.k->pkey);
     X509_free(cert);
     return r == 1 ? SW_OK : SW_VERIFICATION_FAILED;
 }
@@ -105,18 +110,15 @@ static uint16_t hash(emu_card *card, const codec_capdu *a, emu_out *out)
 
 static uint16_t encipher(emu_card *card, const codec_capdu *a, emu_out *out)
 {
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_CT, EMU_SE_VERIFY, 0, 0, EMU_KEY_ENCRYPT,
-                                    CIPHER_KINDS, &k, &alg, &crt);
+    pso_key pk;
+    uint16_t sw = pick(card, EMU_CRT_CT, EMU_SE_VERIFY, EMU_KEY_ENCRYPT, CIPHER_KINDS, &pk);
     if (sw != SW_OK)
         return sw;
     if (out->cap < 1)
         return SW_WRONG_LENGTH;
     size_t n = 0;
-    sw = emu_crypto_cipher(k, alg, 1, crt && crt->iv_len ? crt->iv : NULL, a->data, a->lc,
-                           out->buf + 1, out->cap - 1, &n);
+    sw = emu_crypto_cipher(pk.k, pk.alg, 1, iv_of(&pk), a->data, a->lc, out->buf + 1, out->cap - 1,
+                           &n);
     if (sw != SW_OK)
         return sw;
     out->buf[0] = PADDING_NONE_GIVEN;
@@ -126,35 +128,30 @@ static uint16_t encipher(emu_card *card, const codec_capdu *a, emu_out *out)
 
 static uint16_t decipher(emu_card *card, const codec_capdu *a, emu_out *out)
 {
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_CT, EMU_SE_COMPUTE, 0, 0, EMU_KEY_DECRYPT,
-                                    CIPHER_KINDS, &k, &alg, &crt);
+    pso_key pk;
+    uint16_t sw = pick(card, EMU_CRT_CT, EMU_SE_COMPUTE, EMU_KEY_DECRYPT, CIPHER_KINDS, &pk);
     if (sw != SW_OK)
         return sw;
-    bool aes = k->type == EMU_KEY_AES;
+    bool aes = pk.k->type == EMU_KEY_AES;
     if (a->lc < 2 ||
         (a->data[0] != PADDING_NONE_GIVEN && !(aes && a->data[0] == PADDING_NO_PADDING)))
         return SW_WRONG_DATA;
-    return emu_crypto_cipher(k, alg, 0, crt && crt->iv_len ? crt->iv : NULL, a->data + 1, a->lc - 1,
-                             out->buf, out->cap, &out->len);
+    return emu_crypto_cipher(pk.k, pk.alg, 0, iv_of(&pk), a->data + 1, a->lc - 1, out->buf,
+                             out->cap, &out->len);
 }
 
 static uint16_t checksum(emu_card *card, const codec_capdu *a, emu_out *out, bool verify)
 {
-    emu_key *k;
-    const emu_alg *alg;
-    const emu_crt *crt;
-    uint16_t sw = emu_crypto_select(card, EMU_CRT_CCT, verify ? EMU_SE_VERIFY : EMU_SE_COMPUTE, 0,
-                                    0, EMU_KEY_MAC, EMU_ALG_BIT(EMU_ALG_AES_CMAC), &k, &alg, &crt);
+    pso_key pk;
+    uint16_t sw = pick(card, EMU_CRT_CCT, verify ? EMU_SE_VERIFY : EMU_SE_COMPUTE, EMU_KEY_MAC,
+                       EMU_ALG_BIT(EMU_ALG_AES_CMAC), &pk);
     if (sw != SW_OK)
         return sw;
     uint8_t mac[16];
     if (!verify) {
         if (out->cap < sizeof mac)
             return SW_WRONG_LENGTH;
-        sw = emu_crypto_cmac(k, a->data, a->lc, out->buf);
+        sw = emu_crypto_cmac(pk.k, a->data, a->lc, out->buf);
         if (sw == SW_OK)
             out->len = sizeof mac;
         return sw;
@@ -164,7 +161,7 @@ static uint16_t checksum(emu_card *card, const codec_capdu *a, emu_out *out, boo
     if (!two_dos(a, 0x80, 0x8E, &msg, &msg_len, &given, &given_len) || given_len < 4 ||
         given_len > sizeof mac)
         return SW_WRONG_DATA;
-    sw = emu_crypto_cmac(k, msg, msg_len, mac);
+    sw = emu_crypto_cmac(pk.k, msg, msg_len, mac);
     if (sw != SW_OK)
         return sw;
     /* a truncated MAC (4..16 bytes) is compared with the leading bytes */
@@ -194,10 +191,10 @@ static uint16_t operation(emu_card *card, const codec_capdu *a, emu_out *out, ui
     case 0x9E9A:
         return sign(card, a, out);
     case 0x00A8:
-        return verify_signature(card, a);
+        return verify(card, a, false);
     case 0x00BE:
     case 0x00AE:
-        return verify_certificate(card, a);
+        return verify(card, a, true);
     case 0x9080:
         return hash(card, a, out);
     case 0x8680:

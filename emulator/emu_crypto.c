@@ -1,16 +1,16 @@
 /* Cryptographic operations on the card's keys (OpenSSL 3 EVP). */
 #include "emu_crypto.h"
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 #include <string.h>
 
+#include "codec_bytes.h"
+#include "codec_tlv.h"
 #include "emu_card_internal.h"
 
 uint16_t emu_crypto_select(emu_card *card, emu_crt_kind kind, emu_se_dir dir, uint8_t p_alg,
@@ -61,14 +61,20 @@ uint16_t emu_crypto_select(emu_card *card, emu_crt_kind kind, emu_se_dir dir, ui
 
 static const EVP_MD *md_of(const emu_alg *alg)
 {
-    return alg->md ? EVP_get_digestbyname(alg->md) : NULL;
+    return alg->md ? alg->md() : NULL;
 }
 
-/* A context for sign / verify / encrypt / decrypt with the algorithm's padding and digest. */
-static EVP_PKEY_CTX *pkey_ctx(const emu_key *k, const emu_alg *alg, int (*init)(EVP_PKEY_CTX *))
+/* A new context for sign / verify / encrypt / decrypt with the algorithm's padding and digest. */
+static EVP_PKEY_CTX *new_ctx(const emu_key *k, const emu_alg *alg, emu_key_ctx_op op)
 {
+    static int (*const init[EMU_KEY_CTX_COUNT])(EVP_PKEY_CTX *) = {
+        [EMU_KEY_CTX_SIGN] = EVP_PKEY_sign_init,
+        [EMU_KEY_CTX_VERIFY] = EVP_PKEY_verify_init,
+        [EMU_KEY_CTX_ENCRYPT] = EVP_PKEY_encrypt_init,
+        [EMU_KEY_CTX_DECRYPT] = EVP_PKEY_decrypt_init,
+    };
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
-    if (!ctx || init(ctx) != 1) {
+    if (!ctx || init[op](ctx) != 1) {
         EVP_PKEY_CTX_free(ctx);
         return NULL;
     }
@@ -103,6 +109,29 @@ static EVP_PKEY_CTX *pkey_ctx(const emu_key *k, const emu_alg *alg, int (*init)(
     return ctx;
 }
 
+/* The key's context for `op` with `alg`, made once and kept in the key: a fresh context costs
+ * OpenSSL 3 a method and digest fetch per command. The check on the pkey catches material
+ * replaced behind our back (the context holds a reference, so the old address is not reused). */
+static EVP_PKEY_CTX *key_ctx(emu_key *k, const emu_alg *alg, emu_key_ctx_op op)
+{
+    EVP_PKEY_CTX *ctx = k->ctx[op];
+    if (ctx && k->ctx_alg[op] == alg->ref && EVP_PKEY_CTX_get0_pkey(ctx) == k->pkey)
+        return ctx;
+    EVP_PKEY_CTX_free(ctx);
+    ctx = new_ctx(k, alg, op);
+    k->ctx[op] = ctx;
+    k->ctx_alg[op] = ctx ? alg->ref : 0;
+    return ctx;
+}
+
+/* After a failed operation the context is not trusted again. */
+static void key_ctx_drop(emu_key *k, emu_key_ctx_op op)
+{
+    EVP_PKEY_CTX_free(k->ctx[op]);
+    k->ctx[op] = NULL;
+    k->ctx_alg[op] = 0;
+}
+
 /* Field size in bytes of an EC key (r and s each take this many bytes in plain form). */
 static size_t ec_field_bytes(const emu_key *k)
 {
@@ -128,37 +157,85 @@ static bool sign_input_ok(const emu_key *k, const emu_alg *alg, size_t in_len)
     }
 }
 
-uint16_t emu_crypto_sign(const emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
+/* DER SEQUENCE { INTEGER r, INTEGER s } to r || s of n bytes each, without bignums. */
+static bool ecdsa_der_to_plain(const uint8_t *der, size_t len, size_t n, uint8_t *out)
+{
+    codec_reader r;
+    uint32_t tag;
+    const uint8_t *v;
+    size_t l;
+    codec_reader_init(&r, der, len);
+    if (!codec_ber_read_tlv(&r, &tag, &v, &l) || tag != 0x30 || codec_reader_remaining(&r) != 0)
+        return false;
+    codec_reader_init(&r, v, l);
+    for (size_t i = 0; i < 2; i++) {
+        if (!codec_ber_read_tlv(&r, &tag, &v, &l) || tag != 0x02)
+            return false;
+        while (l > 0 && v[0] == 0) { /* the sign byte and any leading zeros */
+            v++;
+            l--;
+        }
+        if (l > n)
+            return false;
+        memset(out + i * n, 0, n - l);
+        memcpy(out + i * n + n - l, v, l);
+    }
+    return codec_reader_remaining(&r) == 0;
+}
+
+/* r || s (n bytes each) to DER for OpenSSL; the DER length, 0 when it does not fit. */
+static size_t ecdsa_plain_to_der(const uint8_t *sig, size_t n, uint8_t *der, size_t cap)
+{
+    const uint8_t *v[2];
+    size_t l[2], body = 0;
+    for (size_t i = 0; i < 2; i++) {
+        v[i] = sig + i * n;
+        l[i] = n;
+        while (l[i] > 1 && v[i][0] == 0) {
+            v[i]++;
+            l[i]--;
+        }
+        body += 2 + (v[i][0] >= 0x80) + l[i]; /* n <= 66: one length byte per INTEGER */
+    }
+    codec_writer w;
+    codec_writer_init(&w, der, cap);
+    codec_ber_write_tag(&w, 0x30);
+    codec_ber_write_length(&w, body);
+    for (size_t i = 0; i < 2; i++) {
+        bool pad = v[i][0] >= 0x80; /* keep the INTEGER positive */
+        codec_ber_write_tag(&w, 0x02);
+        codec_ber_write_length(&w, l[i] + pad);
+        if (pad)
+            codec_write_u8(&w, 0);
+        codec_write_bytes(&w, v[i], l[i]);
+    }
+    return w.overflow ? 0 : w.len;
+}
+
+uint16_t emu_crypto_sign(emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
                          uint8_t *out, size_t cap, size_t *out_len)
 {
     if (!k->pkey || k->public_only)
         return SW_REF_NOT_USABLE;
     if (!sign_input_ok(k, alg, in_len))
         return SW_WRONG_DATA;
-    EVP_PKEY_CTX *ctx = pkey_ctx(k, alg, EVP_PKEY_sign_init);
+    EVP_PKEY_CTX *ctx = key_ctx(k, alg, EMU_KEY_CTX_SIGN);
     if (!ctx)
         return SW_NO_DIAGNOSIS;
     uint8_t sig[1024];
     size_t sig_len = sizeof sig;
-    int r = EVP_PKEY_sign(ctx, sig, &sig_len, in, in_len);
-    EVP_PKEY_CTX_free(ctx);
-    if (r != 1)
+    if (EVP_PKEY_sign(ctx, sig, &sig_len, in, in_len) != 1) {
+        key_ctx_drop(k, EMU_KEY_CTX_SIGN);
         return SW_NO_DIAGNOSIS;
+    }
     if (alg->kind == EMU_ALG_ECDSA_PLAIN) {
-        const uint8_t *p = sig;
-        ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
         size_t n = ec_field_bytes(k);
-        if (!es)
-            return SW_NO_DIAGNOSIS;
-        if (2 * n > cap) {
-            ECDSA_SIG_free(es);
+        if (2 * n > cap)
             return SW_WRONG_LENGTH;
-        }
-        bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(es), out, (int)n) == (int)n &&
-                  BN_bn2binpad(ECDSA_SIG_get0_s(es), out + n, (int)n) == (int)n;
-        ECDSA_SIG_free(es);
+        if (!ecdsa_der_to_plain(sig, sig_len, n, out))
+            return SW_NO_DIAGNOSIS;
         *out_len = 2 * n;
-        return ok ? SW_OK : SW_NO_DIAGNOSIS;
+        return SW_OK;
     }
     if (sig_len > cap)
         return SW_WRONG_LENGTH;
@@ -167,7 +244,7 @@ uint16_t emu_crypto_sign(const emu_key *k, const emu_alg *alg, const uint8_t *in
     return SW_OK;
 }
 
-uint16_t emu_crypto_verify(const emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
+uint16_t emu_crypto_verify(emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
                            const uint8_t *sig, size_t sig_len)
 {
     if (!k->pkey)
@@ -176,33 +253,20 @@ uint16_t emu_crypto_verify(const emu_key *k, const emu_alg *alg, const uint8_t *
         return SW_WRONG_DATA;
     uint8_t der[160];
     if (alg->kind == EMU_ALG_ECDSA_PLAIN) {
-        /* r || s to DER for OpenSSL */
         size_t n = ec_field_bytes(k);
         if (sig_len != 2 * n)
             return SW_WRONG_DATA;
-        ECDSA_SIG *es = ECDSA_SIG_new();
-        BIGNUM *r = BN_bin2bn(sig, (int)n, NULL), *s = BN_bin2bn(sig + n, (int)n, NULL);
-        if (!es || !r || !s || ECDSA_SIG_set0(es, r, s) != 1) {
-            ECDSA_SIG_free(es);
-            BN_free(r);
-            BN_free(s);
+        sig_len = ecdsa_plain_to_der(sig, n, der, sizeof der);
+        if (sig_len == 0)
             return SW_NO_DIAGNOSIS;
-        }
-        int dl = i2d_ECDSA_SIG(es, NULL);
-        uint8_t *p = der;
-        if (dl <= 0 || (size_t)dl > sizeof der || i2d_ECDSA_SIG(es, &p) != dl) {
-            ECDSA_SIG_free(es);
-            return SW_NO_DIAGNOSIS;
-        }
-        ECDSA_SIG_free(es);
         sig = der;
-        sig_len = (size_t)dl;
     }
-    EVP_PKEY_CTX *ctx = pkey_ctx(k, alg, EVP_PKEY_verify_init);
+    EVP_PKEY_CTX *ctx = key_ctx(k, alg, EMU_KEY_CTX_VERIFY);
     if (!ctx)
         return SW_NO_DIAGNOSIS;
     int r = EVP_PKEY_verify(ctx, sig, sig_len, in, in_len);
-    EVP_PKEY_CTX_free(ctx);
+    if (r != 1)
+        key_ctx_drop(k, EMU_KEY_CTX_VERIFY);
     return r == 1 ? SW_OK : SW_VERIFICATION_FAILED;
 }
 
@@ -241,7 +305,7 @@ static uint16_t aes(const emu_key *k, bool cbc, int encrypt, const uint8_t *iv, 
     return SW_OK;
 }
 
-uint16_t emu_crypto_cipher(const emu_key *k, const emu_alg *alg, int encrypt, const uint8_t *iv,
+uint16_t emu_crypto_cipher(emu_key *k, const emu_alg *alg, int encrypt, const uint8_t *iv,
                            const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
                            size_t *out_len)
 {
@@ -254,18 +318,19 @@ uint16_t emu_crypto_cipher(const emu_key *k, const emu_alg *alg, int encrypt, co
     size_t mod = (size_t)k->bits / 8;
     if (in_len == 0 || (encrypt ? in_len > mod : in_len != mod))
         return SW_WRONG_DATA;
-    EVP_PKEY_CTX *ctx = pkey_ctx(k, alg, encrypt ? EVP_PKEY_encrypt_init : EVP_PKEY_decrypt_init);
+    emu_key_ctx_op op = encrypt ? EMU_KEY_CTX_ENCRYPT : EMU_KEY_CTX_DECRYPT;
+    EVP_PKEY_CTX *ctx = key_ctx(k, alg, op);
     if (!ctx)
         return SW_NO_DIAGNOSIS;
     uint8_t buf[1024];
     size_t n = sizeof buf;
     int r = encrypt ? EVP_PKEY_encrypt(ctx, buf, &n, in, in_len)
                     : EVP_PKEY_decrypt(ctx, buf, &n, in, in_len);
-    EVP_PKEY_CTX_free(ctx);
     uint16_t sw = SW_OK;
-    if (r != 1)
+    if (r != 1) {
+        key_ctx_drop(k, op);
         sw = SW_WRONG_DATA; /* too long a message, or a cryptogram that does not decrypt */
-    else if (n > cap)
+    } else if (n > cap)
         sw = SW_WRONG_LENGTH;
     else {
         memcpy(out, buf, n);
@@ -275,24 +340,45 @@ uint16_t emu_crypto_cipher(const emu_key *k, const emu_alg *alg, int encrypt, co
     return sw;
 }
 
-uint16_t emu_crypto_cmac(const emu_key *k, const uint8_t *in, size_t in_len, uint8_t out[16])
+/* A CMAC context keyed once with the key's secret (the fetch and the key schedule are not
+ * repeated per command); NULL when it cannot be made. */
+static EVP_MAC_CTX *cmac_ctx(emu_key *k)
 {
+    if (k->mac_ctx)
+        return k->mac_ctx;
     const char *cipher = k->secret_len == 16   ? "AES-128-CBC"
                          : k->secret_len == 32 ? "AES-256-CBC"
                                                : NULL;
     if (!cipher)
-        return SW_REF_NOT_USABLE;
+        return NULL;
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac); /* the context keeps its own reference */
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, (char *)cipher, 0),
         OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_MAC_init(ctx, k->secret, k->secret_len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    k->mac_ctx = ctx;
+    return ctx;
+}
+
+uint16_t emu_crypto_cmac(emu_key *k, const uint8_t *in, size_t in_len, uint8_t out[16])
+{
+    if (k->secret_len != 16 && k->secret_len != 32)
+        return SW_REF_NOT_USABLE;
+    EVP_MAC_CTX *ctx = cmac_ctx(k);
     size_t n = 0;
-    bool ok = ctx && EVP_MAC_init(ctx, k->secret, k->secret_len, params) == 1 &&
+    /* a NULL key re-initialises CMAC with the key already set */
+    bool ok = ctx && EVP_MAC_init(ctx, NULL, 0, NULL) == 1 &&
               EVP_MAC_update(ctx, in, in_len) == 1 && EVP_MAC_final(ctx, out, &n, 16) == 1 &&
               n == 16;
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
+    if (!ok) {
+        EVP_MAC_CTX_free(k->mac_ctx);
+        k->mac_ctx = NULL;
+    }
     return ok ? SW_OK : SW_NO_DIAGNOSIS;
 }
 
@@ -318,16 +404,16 @@ uint16_t emu_crypto_ecdh(const emu_key *k, const uint8_t *point, size_t point_le
     }
     EVP_PKEY_CTX_free(fctx);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
-    uint16_t sw = SW_OK;
     size_t len = 0;
-    if (!ctx || EVP_PKEY_derive_init(ctx) != 1)
-        sw = SW_NO_DIAGNOSIS;
-    else if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) != 1)
-        sw = SW_WRONG_DATA; /* the point is not on the curve */
-    else if (EVP_PKEY_derive(ctx, NULL, &len) != 1 || len > cap)
-        sw = len > cap ? SW_WRONG_LENGTH : SW_NO_DIAGNOSIS;
-    else if (EVP_PKEY_derive(ctx, out, &len) != 1)
-        sw = SW_NO_DIAGNOSIS;
+    uint16_t sw = SW_NO_DIAGNOSIS; /* until every step succeeded */
+    if (ctx && EVP_PKEY_derive_init(ctx) == 1) {
+        if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) != 1)
+            sw = SW_WRONG_DATA; /* the point is not on the curve */
+        else if (EVP_PKEY_derive(ctx, NULL, &len) == 1 && len > cap)
+            sw = SW_WRONG_LENGTH;
+        else if (len > 0 && EVP_PKEY_derive(ctx, out, &len) == 1)
+            sw = SW_OK;
+    }
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(peer);
     if (sw == SW_OK)

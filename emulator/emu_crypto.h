@@ -26,19 +26,20 @@ uint16_t emu_crypto_select(struct emu_card *card, emu_crt_kind kind, emu_se_dir 
                            uint8_t p_key, uint32_t usage, uint32_t kinds, emu_key **key,
                            const emu_alg **alg, const emu_crt **crt);
 
-/* Signature over `in` (DigestInfo or hash, per algorithm) into out[0..cap). */
-uint16_t emu_crypto_sign(const emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
+/* Signature over `in` (DigestInfo or hash, per algorithm) into out[0..cap). Sign, verify and
+ * the RSA ciphers keep their initialised OpenSSL context in the key (k->ctx). */
+uint16_t emu_crypto_sign(emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
                          uint8_t *out, size_t cap, size_t *out_len);
 /* SW_OK when `sig` is a valid signature over `in`, 6300 when not, 6A80 when malformed. */
-uint16_t emu_crypto_verify(const emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
+uint16_t emu_crypto_verify(emu_key *k, const emu_alg *alg, const uint8_t *in, size_t in_len,
                            const uint8_t *sig, size_t sig_len);
 /* RSA (PKCS#1 v1.5 / OAEP) or AES (ECB / CBC, no padding) encryption or decryption. `iv` is
  * used by AES-CBC (NULL: zero). */
-uint16_t emu_crypto_cipher(const emu_key *k, const emu_alg *alg, int encrypt, const uint8_t *iv,
+uint16_t emu_crypto_cipher(emu_key *k, const emu_alg *alg, int encrypt, const uint8_t *iv,
                            const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
                            size_t *out_len);
 /* AES-CMAC (16 bytes). */
-uint16_t emu_crypto_cmac(const emu_key *k, const uint8_t *in, size_t in_len, uint8_t out[16]);
+uint16_t emu_crypto_cmac(emu_key *k, const uint8_t *in, size_t in_len, uint8_t out[16]);
 /* ECDH with the peer's uncompressed point; the shared secret (x coordinate). */
 uint16_t emu_crypto_ecdh(const emu_key *k, const uint8_t *point, size_t point_len, uint8_t *out,
                          size_t cap, size_t *out_len);

@@ -18,28 +18,28 @@
 
 /* docs/profile.md, "Algorithm references", lists the same table. */
 static const emu_alg algs[] = {
-    {0x10, "rsa-pkcs1", EMU_ALG_RSA_PKCS1_DIGESTINFO, EMU_KEY_RSA, NULL},
-    {0x11, "rsa-pkcs1-sha1", EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA, "SHA1"},
-    {0x13, "rsa-pkcs1-sha256", EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA, "SHA256"},
-    {0x14, "rsa-pkcs1-sha384", EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA, "SHA384"},
-    {0x15, "rsa-pkcs1-sha512", EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA, "SHA512"},
-    {0x21, "rsa-pss-sha1", EMU_ALG_RSA_PSS, EMU_KEY_RSA, "SHA1"},
-    {0x23, "rsa-pss-sha256", EMU_ALG_RSA_PSS, EMU_KEY_RSA, "SHA256"},
-    {0x24, "rsa-pss-sha384", EMU_ALG_RSA_PSS, EMU_KEY_RSA, "SHA384"},
-    {0x25, "rsa-pss-sha512", EMU_ALG_RSA_PSS, EMU_KEY_RSA, "SHA512"},
-    {0x30, "rsa-pkcs1-encrypt", EMU_ALG_RSA_PKCS1_ENC, EMU_KEY_RSA, NULL},
-    {0x31, "rsa-oaep-sha1", EMU_ALG_RSA_OAEP, EMU_KEY_RSA, "SHA1"},
-    {0x33, "rsa-oaep-sha256", EMU_ALG_RSA_OAEP, EMU_KEY_RSA, "SHA256"},
-    {0x40, "ecdsa", EMU_ALG_ECDSA_PLAIN, EMU_KEY_EC, NULL},
-    {0x41, "ecdsa-der", EMU_ALG_ECDSA_DER, EMU_KEY_EC, NULL},
-    {0x48, "ecdh", EMU_ALG_ECDH, EMU_KEY_EC, NULL},
-    {0x80, "aes-ecb", EMU_ALG_AES_ECB, EMU_KEY_AES, NULL},
-    {0x81, "aes-cbc", EMU_ALG_AES_CBC, EMU_KEY_AES, NULL},
-    {0x82, "aes-cmac", EMU_ALG_AES_CMAC, EMU_KEY_AES, NULL},
-    {0x91, "sha1", EMU_ALG_HASH, EMU_KEY_NONE, "SHA1"},
-    {0x93, "sha256", EMU_ALG_HASH, EMU_KEY_NONE, "SHA256"},
-    {0x94, "sha384", EMU_ALG_HASH, EMU_KEY_NONE, "SHA384"},
-    {0x95, "sha512", EMU_ALG_HASH, EMU_KEY_NONE, "SHA512"},
+    {"rsa-pkcs1", NULL, 0x10, EMU_ALG_RSA_PKCS1_DIGESTINFO, EMU_KEY_RSA},
+    {"rsa-pkcs1-sha1", EVP_sha1, 0x11, EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA},
+    {"rsa-pkcs1-sha256", EVP_sha256, 0x13, EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA},
+    {"rsa-pkcs1-sha384", EVP_sha384, 0x14, EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA},
+    {"rsa-pkcs1-sha512", EVP_sha512, 0x15, EMU_ALG_RSA_PKCS1_HASH, EMU_KEY_RSA},
+    {"rsa-pss-sha1", EVP_sha1, 0x21, EMU_ALG_RSA_PSS, EMU_KEY_RSA},
+    {"rsa-pss-sha256", EVP_sha256, 0x23, EMU_ALG_RSA_PSS, EMU_KEY_RSA},
+    {"rsa-pss-sha384", EVP_sha384, 0x24, EMU_ALG_RSA_PSS, EMU_KEY_RSA},
+    {"rsa-pss-sha512", EVP_sha512, 0x25, EMU_ALG_RSA_PSS, EMU_KEY_RSA},
+    {"rsa-pkcs1-encrypt", NULL, 0x30, EMU_ALG_RSA_PKCS1_ENC, EMU_KEY_RSA},
+    {"rsa-oaep-sha1", EVP_sha1, 0x31, EMU_ALG_RSA_OAEP, EMU_KEY_RSA},
+    {"rsa-oaep-sha256", EVP_sha256, 0x33, EMU_ALG_RSA_OAEP, EMU_KEY_RSA},
+    {"ecdsa", NULL, 0x40, EMU_ALG_ECDSA_PLAIN, EMU_KEY_EC},
+    {"ecdsa-der", NULL, 0x41, EMU_ALG_ECDSA_DER, EMU_KEY_EC},
+    {"ecdh", NULL, 0x48, EMU_ALG_ECDH, EMU_KEY_EC},
+    {"aes-ecb", NULL, 0x80, EMU_ALG_AES_ECB, EMU_KEY_AES},
+    {"aes-cbc", NULL, 0x81, EMU_ALG_AES_CBC, EMU_KEY_AES},
+    {"aes-cmac", NULL, 0x82, EMU_ALG_AES_CMAC, EMU_KEY_AES},
+    {"sha1", EVP_sha1, 0x91, EMU_ALG_HASH, EMU_KEY_NONE},
+    {"sha256", EVP_sha256, 0x93, EMU_ALG_HASH, EMU_KEY_NONE},
+    {"sha384", EVP_sha384, 0x94, EMU_ALG_HASH, EMU_KEY_NONE},
+    {"sha512", EVP_sha512, 0x95, EMU_ALG_HASH, EMU_KEY_NONE},
 };
 
 const emu_alg *emu_alg_by_ref(uint8_t ref)
@@ -78,8 +78,20 @@ int emu_key_find(const emu_key_table *t, const emu_fs *fs, uint16_t df, uint8_t 
     return -1;
 }
 
+void emu_key_drop_ctx(emu_key *k)
+{
+    for (int op = 0; op < EMU_KEY_CTX_COUNT; op++) {
+        EVP_PKEY_CTX_free(k->ctx[op]);
+        k->ctx[op] = NULL;
+        k->ctx_alg[op] = 0;
+    }
+    EVP_MAC_CTX_free(k->mac_ctx);
+    k->mac_ctx = NULL;
+}
+
 void emu_key_clear_material(emu_key *k)
 {
+    emu_key_drop_ctx(k);
     EVP_PKEY_free(k->pkey);
     k->pkey = NULL;
     OPENSSL_cleanse(k->secret, sizeof k->secret);
@@ -90,6 +102,7 @@ void emu_key_clear_material(emu_key *k)
 void emu_key_table_clear(emu_key_table *t)
 {
     for (uint16_t i = 0; i < t->count && i < EMU_MAX_KEYS; i++) {
+        emu_key_drop_ctx(&t->keys[i]);
         EVP_PKEY_free(t->keys[i].pkey);
         free(t->keys[i].cert);
     }
@@ -104,6 +117,9 @@ bool emu_key_table_copy(emu_key_table *dst, const emu_key_table *src)
         *k = src->keys[i];
         k->pkey = NULL;
         k->cert = NULL;
+        memset(k->ctx, 0, sizeof k->ctx); /* contexts are the source's own */
+        memset(k->ctx_alg, 0, sizeof k->ctx_alg);
+        k->mac_ctx = NULL;
         dst->count = (uint16_t)(i + 1);
         if (src->keys[i].pkey) {
             if (EVP_PKEY_up_ref(src->keys[i].pkey) != 1) {

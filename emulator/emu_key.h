@@ -53,6 +53,16 @@ enum emu_key_usage {
     EMU_KEY_GENERATE = 1u << 8, /* on-card generation allowed into this slot */
 };
 
+/* Operations whose initialised OpenSSL context a key keeps between commands (emu_crypto.c):
+ * OpenSSL 3 fetches the method and the digest again for every new context. */
+typedef enum emu_key_ctx_op {
+    EMU_KEY_CTX_SIGN,
+    EMU_KEY_CTX_VERIFY,
+    EMU_KEY_CTX_ENCRYPT,
+    EMU_KEY_CTX_DECRYPT,
+    EMU_KEY_CTX_COUNT
+} emu_key_ctx_op;
+
 /* Who may use or generate the key (PIN rules, as for files). */
 typedef enum emu_key_op { EMU_KEY_OP_USE, EMU_KEY_OP_GENERATE, EMU_KEY_OP_COUNT } emu_key_op;
 
@@ -80,6 +90,11 @@ typedef struct emu_key {
     bool id_given;          /* `id` came from the profile; else derived (emu_key_derive_id) */
     bool public_only;       /* RSA / EC public key without private part (PuKDF only, verify) */
     bool generate_at_start; /* profile `generate: true`: made by emu_card_new when empty */
+    /* Added by helper "keys2": contexts made from `pkey` for the algorithm ctx_alg[op] (NULL =
+     * none yet). Owned by the key: never copied; released with the material. */
+    EVP_PKEY_CTX *ctx[EMU_KEY_CTX_COUNT];
+    uint8_t ctx_alg[EMU_KEY_CTX_COUNT];
+    EVP_MAC_CTX *mac_ctx; /* AES-CMAC keyed with `secret`, re-initialised per use */
 } emu_key;
 
 static inline bool emu_key_empty(const struct emu_key *k)
@@ -112,11 +127,11 @@ typedef enum emu_alg_kind {
 } emu_alg_kind;
 
 typedef struct emu_alg {
-    uint8_t ref;      /* the byte on the wire */
-    const char *name; /* the profile's name for it */
-    uint8_t kind;     /* emu_alg_kind */
-    uint8_t key_type; /* emu_key_type it works with */
-    const char *md;   /* hash name for OpenSSL (EVP_MD_fetch), NULL when none */
+    const char *name;          /* the profile's name for it */
+    const EVP_MD *(*md)(void); /* its hash (EVP_sha256 ...), NULL when none */
+    uint8_t ref;               /* the byte on the wire */
+    uint8_t kind;              /* emu_alg_kind */
+    uint8_t key_type;          /* emu_key_type it works with */
 } emu_alg;
 
 /* The algorithm with reference `ref`, or NULL. */
@@ -138,8 +153,11 @@ int emu_key_find(const emu_key_table *t, const struct emu_fs *fs, uint16_t df, u
 bool emu_key_table_copy(emu_key_table *dst, const emu_key_table *src);
 /* Releases keys and certificates and wipes secrets; the table is empty afterwards. */
 void emu_key_table_clear(emu_key_table *t);
-/* Releases one key's material (pkey, secret) leaving an empty slot of the same type. */
+/* Releases one key's material (pkey, secret, contexts) leaving an empty slot of the same type. */
 void emu_key_clear_material(emu_key *k);
+/* Releases the key's cached OpenSSL contexts (they hold a reference to its pkey or a copy of its
+ * secret). Call it before copying an emu_key by value. */
+void emu_key_drop_ctx(emu_key *k);
 
 /* The key size / curve of a key of `type` from an EVP_PKEY; false when the key is not a
  * supported kind (RSA 2048/3072/4096, EC P-256/384/521). Sets bits and curve_nid. */

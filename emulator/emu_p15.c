@@ -546,7 +546,7 @@ bool emu_p15_publish(struct emu_card *card, const struct emu_profile *profile)
     /* EF.OD, in the order of the ASN.1 choice */
     if (ok) {
         begin(&b);
-        for (uint8_t type = 0; type < CODEC_P15_DF_COUNT; type++)
+        for (unsigned type = 0; type < CODEC_P15_DF_COUNT; type++)
             for (size_t i = 0; i < b.od_count; i++)
                 if (b.od[i].type == type)
                     codec_p15_write_od_entry(&b.w, &b.od[i]);

@@ -153,9 +153,12 @@ static bool matches(const emu_pin *pin, const uint8_t *chars, size_t n)
     return (diff | (int)(n ^ pin->value_len)) == 0;
 }
 
-static bool persist(emu_card *card)
+/* Makes the changed PIN state durable (with a persistence hook): 9000, or 6581 when it could
+ * not be stored. */
+static uint16_t persist(emu_card *card)
 {
-    return !card->persist || card->persist(card, card->persist_ctx);
+    bool stored = !card->persist || card->persist(card, card->persist_ctx);
+    return stored ? SW_OK : SW_MEMORY_FAILURE;
 }
 
 /* Checks verification data against PIN object `idx` with the counter discipline above. */
@@ -172,9 +175,9 @@ static uint16_t check_secret(emu_card *card, int idx, const uint8_t *data, size_
         return sw;
     }
     pin->tries_left--;
-    if (!persist(card)) {
+    if ((sw = persist(card)) != SW_OK) {
         OPENSSL_cleanse(chars, sizeof chars);
-        return SW_MEMORY_FAILURE;
+        return sw;
     }
     bool ok = matches(pin, chars, n);
     OPENSSL_cleanse(chars, sizeof chars);
@@ -183,9 +186,7 @@ static uint16_t check_secret(emu_card *card, int idx, const uint8_t *data, size_
         return (uint16_t)(SW_VERIFY_FAILED | pin->tries_left);
     }
     pin->tries_left = pin->max_tries;
-    if (!persist(card))
-        return SW_MEMORY_FAILURE;
-    return SW_OK;
+    return persist(card);
 }
 
 /* Validates a new PIN given as verification data; on success stores its characters in
@@ -304,8 +305,7 @@ uint16_t emu_cmd_change_reference_data(emu_card *card, const codec_capdu *a, emu
     }
     if (sw == SW_OK) {
         set_value(pin, chars, n);
-        if (!persist(card))
-            sw = SW_MEMORY_FAILURE;
+        sw = persist(card);
     }
     OPENSSL_cleanse(chars, sizeof chars);
     return sw;
@@ -360,8 +360,7 @@ uint16_t emu_cmd_reset_retry_counter(emu_card *card, const codec_capdu *a, emu_o
         if (with_new)
             set_value(pin, chars, n);
         pin->tries_left = pin->max_tries;
-        if (!persist(card))
-            sw = SW_MEMORY_FAILURE;
+        sw = persist(card);
     }
     OPENSSL_cleanse(chars, sizeof chars);
     return sw;
@@ -397,5 +396,5 @@ uint16_t emu_cmd_verification_requirement(emu_card *card, const codec_capdu *a, 
         return SW_SECURITY_NOT_SATISFIED;
     }
     pin->enabled = enable;
-    return persist(card) ? SW_OK : SW_MEMORY_FAILURE;
+    return persist(card);
 }

@@ -330,9 +330,10 @@ typedef struct parse {
     emu_error *err;
 } parse;
 
-static bool fail(parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(parse *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static bool fail(parse *ps, const char *fmt, ...)
+/* Records why the state is refused (when the caller asked for a reason). */
+static void note(parse *ps, const char *fmt, ...)
 {
     if (ps->err) {
         va_list ap;
@@ -340,17 +341,25 @@ static bool fail(parse *ps, const char *fmt, ...)
         vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap);
         va_end(ap);
     }
-    return false;
 }
+
+/* Records a reason and yields false, so a reader can `return fail(...)`. A macro rather than a
+ * function returning false, so that every reader visibly fails (and leaves its outputs unread)
+ * whenever it reports. */
+#define fail(ps, ...) (note((ps), __VA_ARGS__), false)
 
 static bool get_u8(parse *ps, uint8_t *v)
 {
-    return codec_read_u8(&ps->r, v) || fail(ps, "truncated at byte %zu", ps->r.off);
+    if (!codec_read_u8(&ps->r, v))
+        return fail(ps, "truncated at byte %zu", ps->r.off);
+    return true;
 }
 
 static bool get_u16(parse *ps, uint16_t *v)
 {
-    return codec_read_u16be(&ps->r, v) || fail(ps, "truncated at byte %zu", ps->r.off);
+    if (!codec_read_u16be(&ps->r, v))
+        return fail(ps, "truncated at byte %zu", ps->r.off);
+    return true;
 }
 
 static bool get_u32(parse *ps, uint32_t *v)
@@ -364,8 +373,9 @@ static bool get_u32(parse *ps, uint32_t *v)
 
 static bool get_bytes(parse *ps, size_t n, const uint8_t **v)
 {
-    return codec_read_bytes(&ps->r, n, v) ||
-           fail(ps, "truncated at byte %zu (%zu bytes expected)", ps->r.off, n);
+    if (!codec_read_bytes(&ps->r, n, v))
+        return fail(ps, "truncated at byte %zu (%zu bytes expected)", ps->r.off, n);
+    return true;
 }
 
 static bool get_bool(parse *ps, bool *v, const char *what)
@@ -750,7 +760,8 @@ static bool get_keys(parse *ps, const emu_key_table *card_keys, emu_key_table *k
                 return fail(ps, "key %u: access rules differ from the profile's", i);
         }
         if (!get_u8(ps, &label_len) || !get_bytes(ps, label_len, &v) ||
-            label_len != strnlen(k->label, EMU_KEY_LABEL_MAX) || memcmp(v, k->label, label_len))
+            label_len != strnlen(k->label, EMU_KEY_LABEL_MAX) ||
+            memcmp(v, k->label, label_len) != 0)
             return fail(ps, "key %u: label differs from the profile's", i);
         if (!get_u16(ps, &cert_len) || !get_bytes(ps, cert_len, &v) || cert_len != k->cert_len ||
             (cert_len && memcmp(v, k->cert, cert_len) != 0))
@@ -859,16 +870,16 @@ int emu_card_state_load(emu_card *card, const uint8_t *buf, size_t len, emu_erro
     }
     if (!buf || len < STATE_MAGIC_LEN + STATE_SUM_LEN ||
         memcmp(buf, STATE_MAGIC, STATE_MAGIC_LEN) != 0) {
-        fail(&ps, "not a state file of this version (magic \"%s\" expected)", STATE_MAGIC);
+        note(&ps, "not a state file of this version (magic \"%s\" expected)", STATE_MAGIC);
         return -1;
     }
     uint8_t sum[STATE_SUM_LEN];
     if (!sha256(buf, len - STATE_SUM_LEN, sum)) {
-        fail(&ps, "cannot compute SHA-256");
+        note(&ps, "cannot compute SHA-256");
         return -1;
     }
     if (memcmp(sum, buf + len - STATE_SUM_LEN, STATE_SUM_LEN) != 0) {
-        fail(&ps, "checksum mismatch: the state is torn or corrupted");
+        note(&ps, "checksum mismatch: the state is torn or corrupted");
         return -1;
     }
     codec_reader_init(&ps.r, buf + STATE_MAGIC_LEN, len - STATE_MAGIC_LEN - STATE_SUM_LEN);

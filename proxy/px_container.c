@@ -9,9 +9,14 @@
 /* Largest content read when the device does not report a size: B0 offsets end at 32767. */
 #define PX_READ_ALL_MAX (PX_READ_BINARY_MAX_OFFSET + 1)
 
-/* Validates a container handle, locks its device and opens the transaction. */
-static isoIec23465_Status px_dc_enter(const isoIec23465_Handle *dc, px_conn **c)
+static void px_dc_leave(px_conn *c);
+
+/* Clears the last error, validates a container handle, locks its device and opens the
+ * transaction; then checks the output pointer `out` (named `what` in the message). */
+static isoIec23465_Status px_dc_enter(const isoIec23465_Handle *dc, const void *out,
+                                      const char *what, px_conn **c)
 {
+    px_error_clear();
     isoIec23465_Status st = px_handle_enter(dc, isoIec23465_TypeDataContainer, c);
     if (st != isoIec23465_Success)
         return st;
@@ -20,9 +25,15 @@ static isoIec23465_Status px_dc_enter(const isoIec23465_Handle *dc, px_conn **c)
                           "container has no card reference");
     else
         st = px_apdu_begin(*c);
-    if (st != isoIec23465_Success)
+    if (st != isoIec23465_Success) {
         px_handle_leave(*c);
-    return st;
+        return st;
+    }
+    if (!out) {
+        px_dc_leave(*c);
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL %s", what);
+    }
+    return isoIec23465_Success;
 }
 
 static void px_dc_leave(px_conn *c)
@@ -75,14 +86,9 @@ isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *
                                                      size_t *size)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_dc_enter(container, &c);
+    isoIec23465_Status st = px_dc_enter(container, size, "size", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!size) {
-        px_dc_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL size");
-    }
     uint8_t *content;
     size_t s;
     st = px_dc_size(c, container, &s, &content);
@@ -97,14 +103,9 @@ isoIec23465_Status isoIec23465_DataContainer_getData(isoIec23465_DataContainer *
                                                      uint8_t *buf, size_t *len)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_dc_enter(container, &c);
+    isoIec23465_Status st = px_dc_enter(container, len, "len", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!len) {
-        px_dc_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    }
     uint8_t *content;
     size_t size;
     st = px_dc_size(c, container, &size, &content);
@@ -122,14 +123,9 @@ isoIec23465_Status isoIec23465_DataContainer_getDataRange(isoIec23465_DataContai
                                                           uint8_t *buf, size_t *len)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_dc_enter(container, &c);
+    isoIec23465_Status st = px_dc_enter(container, len, "len", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!len) {
-        px_dc_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    }
     if (buf && *len < length) {
         px_dc_leave(c);
         return px_error_buffer(length);

@@ -51,48 +51,51 @@ static void px_info_pcsc(px_devinfo *info, const px_pcsc_reader *r)
     px_info_from_atr(info);
 }
 
-static isoIec23465_Status px_info_emu(px_devinfo *info, const char *path)
+/* A device named by a local file: "emu:<profile>" (an in-process card) or "replay:<trace>" (a
+ * recorded card); `probe` reads its ATR. */
+typedef struct px_file_scheme {
+    const char *scheme; /* spec prefix without the colon */
+    const char *what;   /* the file's kind, for messages */
+    const char *name;   /* the device's name attribute */
+    isoIec23465_Status (*probe)(const char *path, uint8_t *atr, size_t cap, size_t *len);
+} px_file_scheme;
+
+static const px_file_scheme px_file_schemes[] = {
+    {"emu", "profile", "sdemu in-process", px_transport_emu_probe},
+    {"replay", "trace", "trace replay", px_transport_replay_probe},
+};
+
+/* The file scheme `spec` starts with ("emu:<path>", path non-empty) and the path in *path;
+ * NULL when it names none. */
+static const px_file_scheme *px_file_scheme_of(const char *spec, const char **path)
 {
-    memset(info, 0, sizeof *info);
-    char abs[PATH_MAX];
-    if (!realpath(path, abs))
-        return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
-                            "emu: %s: no such profile", path);
-    int n = snprintf(info->identifier, sizeof info->identifier, "emu:%s", abs);
-    if (n < 0 || (size_t)n >= sizeof info->identifier || (size_t)n >= sizeof info->spec)
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "emu: profile path too long");
-    memcpy(info->spec, info->identifier, (size_t)n + 1);
-    isoIec23465_Status st =
-        px_transport_emu_probe(abs, info->atr, sizeof info->atr, &info->atr_len);
-    if (st != isoIec23465_Success)
-        return st;
-    snprintf(info->name, sizeof info->name, "sdemu in-process");
-    info->type = isoIec23465_DeviceVirtual;
-    info->iface = isoIec23465_InterfaceVirtual;
-    info->presence = isoIec23465_PresencePresent;
-    px_info_from_atr(info);
-    return isoIec23465_Success;
+    for (size_t i = 0; i < sizeof px_file_schemes / sizeof px_file_schemes[0]; i++) {
+        const px_file_scheme *fs = &px_file_schemes[i];
+        size_t k = strlen(fs->scheme);
+        if (strncmp(spec, fs->scheme, k) == 0 && spec[k] == ':' && spec[k + 1]) {
+            *path = spec + k + 1;
+            return fs;
+        }
+    }
+    return NULL;
 }
 
-/* "replay:<trace>": a recorded card; the ATR comes from the trace. */
-static isoIec23465_Status px_info_replay(px_devinfo *info, const char *path)
+static isoIec23465_Status px_info_file(px_devinfo *info, const px_file_scheme *fs, const char *path)
 {
     memset(info, 0, sizeof *info);
     char abs[PATH_MAX];
     if (!realpath(path, abs))
         return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
-                            "replay: %s: no such trace", path);
-    int n = snprintf(info->identifier, sizeof info->identifier, "replay:%s", abs);
+                            "%s: %s: no such %s", fs->scheme, path, fs->what);
+    int n = snprintf(info->identifier, sizeof info->identifier, "%s:%s", fs->scheme, abs);
     if (n < 0 || (size_t)n >= sizeof info->identifier || (size_t)n >= sizeof info->spec)
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "replay: trace path too long");
+                            "%s: %s path too long", fs->scheme, fs->what);
     memcpy(info->spec, info->identifier, (size_t)n + 1);
-    isoIec23465_Status st =
-        px_transport_replay_probe(abs, info->atr, sizeof info->atr, &info->atr_len);
+    isoIec23465_Status st = fs->probe(abs, info->atr, sizeof info->atr, &info->atr_len);
     if (st != isoIec23465_Success)
         return st;
-    snprintf(info->name, sizeof info->name, "trace replay");
+    snprintf(info->name, sizeof info->name, "%s", fs->name);
     info->type = isoIec23465_DeviceVirtual;
     info->iface = isoIec23465_InterfaceVirtual;
     info->presence = isoIec23465_PresencePresent;
@@ -139,14 +142,11 @@ static isoIec23465_Status px_list_spec(isoIec23465_Handle *list, const char *tok
         return px_list_pcsc(list, NULL);
     if (strncmp(item, "pcsc:", 5) == 0 && item[5])
         return px_list_pcsc(list, item + 5);
-    if (strncmp(item, "emu:", 4) == 0 && item[4]) {
+    const char *path = NULL;
+    const px_file_scheme *fs = px_file_scheme_of(item, &path);
+    if (fs) {
         px_devinfo info;
-        isoIec23465_Status st = px_info_emu(&info, item + 4);
-        return st == isoIec23465_Success ? px_list_add(list, &info) : st;
-    }
-    if (strncmp(item, "replay:", 7) == 0 && item[7]) {
-        px_devinfo info;
-        isoIec23465_Status st = px_info_replay(&info, item + 7);
+        isoIec23465_Status st = px_info_file(&info, fs, path);
         return st == isoIec23465_Success ? px_list_add(list, &info) : st;
     }
     return px_error_set(
@@ -360,38 +360,10 @@ static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_desc *d,
     return px_out_text(text, buf, len);
 }
 
-isoIec23465_Status
-isoIec23465_SecurityDeviceEntry_getAttribute(const isoIec23465_SecurityDeviceEntry *entry,
-                                             isoIec23465_DeviceAttribute attribute, char *buf,
-                                             size_t *len)
-{
-    px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
-    if (st != isoIec23465_Success)
-        return st;
-    if (!len)
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    return px_attr_text(&entry->info, NULL, entry->info.extended_length, 0, attribute, buf, len);
-}
-
-isoIec23465_Status
-isoIec23465_SecurityDeviceEntry_getAtr(const isoIec23465_SecurityDeviceEntry *entry, uint8_t *buf,
-                                       size_t *len)
-{
-    px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(entry, isoIec23465_TypeSecurityDeviceEntry, &c);
-    if (st != isoIec23465_Success)
-        return st;
-    if (!len)
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    return px_out_bytes(entry->info.atr, entry->info.atr_len, buf, len);
-}
-
-/* Validates an entry handle and a non-NULL output pointer for the getters below. */
+/* Validates an entry handle and a non-NULL output pointer (`what`, for the message) for the
+ * getters below. */
 static isoIec23465_Status px_entry_out(const isoIec23465_SecurityDeviceEntry *entry,
-                                       const void *out)
+                                       const void *out, const char *what)
 {
     px_conn *c;
     px_error_clear();
@@ -399,15 +371,36 @@ static isoIec23465_Status px_entry_out(const isoIec23465_SecurityDeviceEntry *en
     if (st != isoIec23465_Success)
         return st;
     if (!out)
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL output");
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL %s", what);
     return isoIec23465_Success;
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getAttribute(const isoIec23465_SecurityDeviceEntry *entry,
+                                             isoIec23465_DeviceAttribute attribute, char *buf,
+                                             size_t *len)
+{
+    isoIec23465_Status st = px_entry_out(entry, len, "len");
+    if (st != isoIec23465_Success)
+        return st;
+    return px_attr_text(&entry->info, NULL, entry->info.extended_length, 0, attribute, buf, len);
+}
+
+isoIec23465_Status
+isoIec23465_SecurityDeviceEntry_getAtr(const isoIec23465_SecurityDeviceEntry *entry, uint8_t *buf,
+                                       size_t *len)
+{
+    isoIec23465_Status st = px_entry_out(entry, len, "len");
+    if (st != isoIec23465_Success)
+        return st;
+    return px_out_bytes(entry->info.atr, entry->info.atr_len, buf, len);
 }
 
 isoIec23465_Status
 isoIec23465_SecurityDeviceEntry_getDeviceType(const isoIec23465_SecurityDeviceEntry *entry,
                                               isoIec23465_DeviceType *out)
 {
-    isoIec23465_Status st = px_entry_out(entry, out);
+    isoIec23465_Status st = px_entry_out(entry, out, "output");
     if (st == isoIec23465_Success)
         *out = entry->info.type;
     return st;
@@ -417,7 +410,7 @@ isoIec23465_Status
 isoIec23465_SecurityDeviceEntry_getInterface(const isoIec23465_SecurityDeviceEntry *entry,
                                              isoIec23465_Interface *out)
 {
-    isoIec23465_Status st = px_entry_out(entry, out);
+    isoIec23465_Status st = px_entry_out(entry, out, "output");
     if (st == isoIec23465_Success)
         *out = entry->info.iface;
     return st;
@@ -427,7 +420,7 @@ isoIec23465_Status
 isoIec23465_SecurityDeviceEntry_getPresence(const isoIec23465_SecurityDeviceEntry *entry,
                                             isoIec23465_Presence *out)
 {
-    isoIec23465_Status st = px_entry_out(entry, out);
+    isoIec23465_Status st = px_entry_out(entry, out, "output");
     if (st == isoIec23465_Success)
         *out = entry->info.presence;
     return st;
@@ -559,12 +552,10 @@ isoIec23465_Status isoIec23465_connectSecurityDeviceBySpec(const char *spec,
                             "NULL spec or device pointer");
     px_devinfo info;
     memset(&info, 0, sizeof info);
-    if (strncmp(spec, "emu:", 4) == 0 && spec[4]) {
-        isoIec23465_Status st = px_info_emu(&info, spec + 4);
-        if (st != isoIec23465_Success)
-            return st;
-    } else if (strncmp(spec, "replay:", 7) == 0 && spec[7]) {
-        isoIec23465_Status st = px_info_replay(&info, spec + 7);
+    const char *path = NULL;
+    const px_file_scheme *fs = px_file_scheme_of(spec, &path);
+    if (fs) {
+        isoIec23465_Status st = px_info_file(&info, fs, path);
         if (st != isoIec23465_Success)
             return st;
     } else if (strncmp(spec, "pcsc:", 5) == 0 && spec[5] && strlen(spec + 5) < sizeof info.name) {

@@ -1,5 +1,6 @@
 /* Object, SecurityDeviceApplication and RootApplication methods. The object table comes from
  * the matched device description. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,18 +8,31 @@
 #include "px_error.h"
 #include "px_handle.h"
 
+/* Clears the last error, validates `h` as class `cls` and locks its device; when the caller's
+ * arguments are not `ok`, unlocks again and fails with IllegalArgument saying `why`. */
+static isoIec23465_Status px_obj_enter(const isoIec23465_Handle *h, isoIec23465_ObjectType cls,
+                                       bool ok, const char *why, px_conn **c)
+{
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(h, cls, c);
+    if (st != isoIec23465_Success)
+        return st;
+    if (!ok) {
+        px_handle_leave(*c);
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "%s", why);
+    }
+    return isoIec23465_Success;
+}
+
 isoIec23465_Status isoIec23465_Object_getType(const isoIec23465_Object *object,
                                               isoIec23465_ObjectType *type)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(object, (isoIec23465_ObjectType)0, &c);
+    isoIec23465_Status st =
+        px_obj_enter(object, (isoIec23465_ObjectType)0, type != NULL, "NULL type", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!type)
-        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL type");
-    else
-        *type = object->type;
+    *type = object->type;
     px_handle_leave(c);
     return st;
 }
@@ -27,14 +41,11 @@ isoIec23465_Status isoIec23465_Object_getLabel(const isoIec23465_Object *object,
                                                size_t *len)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(object, isoIec23465_TypeObject, &c);
+    isoIec23465_Status st =
+        px_obj_enter(object, isoIec23465_TypeObject, len != NULL, "NULL len", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!len)
-        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    else
-        st = px_out_text(object->label, buf, len);
+    st = px_out_text(object->label, buf, len);
     px_handle_leave(c);
     return st;
 }
@@ -43,14 +54,11 @@ isoIec23465_Status isoIec23465_Object_getIdentifier(const isoIec23465_Object *ob
                                                     size_t *len)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(object, isoIec23465_TypeObject, &c);
+    isoIec23465_Status st =
+        px_obj_enter(object, isoIec23465_TypeObject, len != NULL, "NULL len", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!len)
-        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    else
-        st = px_out_bytes(object->id, object->id_len, buf, len);
+    st = px_out_bytes(object->id, object->id_len, buf, len);
     px_handle_leave(c);
     return st;
 }
@@ -72,13 +80,11 @@ isoIec23465_SecurityDeviceApplication_getAid(const isoIec23465_SecurityDeviceApp
                                              uint8_t *buf, size_t *len)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(app, isoIec23465_TypeSecurityDeviceApplication, &c);
+    isoIec23465_Status st =
+        px_obj_enter(app, isoIec23465_TypeSecurityDeviceApplication, len != NULL, "NULL len", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!len)
-        st = px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal, "NULL len");
-    else if (app->aid_len == 0)
+    if (app->aid_len == 0)
         st = px_error_set(isoIec23465_ObjectNotFound, isoIec23465_OriginLocal,
                           "the root application has no AID");
     else
@@ -110,31 +116,35 @@ static int px_in_scope(const isoIec23465_Handle *app, const px_desc_obj *o)
     return app->type == isoIec23465_TypeRootApplication || (app->app >= 0 && o->app == app->app);
 }
 
+/* Finds the description object in the scope of `app` labelled `label` or, with `label` NULL,
+ * identified by `id`, and creates its handle. ObjectNotFound (with no message set: the caller
+ * words it) when none matches. */
+static isoIec23465_Status px_find_obj(isoIec23465_Handle *app, px_conn *c, const char *label,
+                                      const uint8_t *id, size_t id_len, isoIec23465_Object **out)
+{
+    for (size_t i = 0; c->desc && i < c->desc->n_objs; i++) {
+        const px_desc_obj *o = &c->desc->objs[i];
+        bool match = label ? strcmp(o->label, label) == 0
+                           : o->id_len == id_len && memcmp(o->id, id, id_len) == 0;
+        if (px_in_scope(app, o) && match)
+            return px_make_obj(app, c, i, out);
+    }
+    return isoIec23465_ObjectNotFound;
+}
+
 isoIec23465_Status
 isoIec23465_SecurityDeviceApplication_findObject(isoIec23465_SecurityDeviceApplication *app,
                                                  const char *label, isoIec23465_Object **object)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(app, isoIec23465_TypeSecurityDeviceApplication, &c);
+    isoIec23465_Status st = px_obj_enter(app, isoIec23465_TypeSecurityDeviceApplication,
+                                         label && object, "NULL label or object pointer", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!label || !object) {
-        px_handle_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "NULL label or object pointer");
-    }
-    st = px_error_set(isoIec23465_ObjectNotFound, isoIec23465_OriginLocal,
-                      "no object labelled '%.200s'%s", label,
-                      c->desc ? "" : " (no device description matched this device)");
-    for (size_t i = 0; c->desc && i < c->desc->n_objs; i++) {
-        const px_desc_obj *o = &c->desc->objs[i];
-        if (px_in_scope(app, o) && strcmp(o->label, label) == 0) {
-            px_error_clear();
-            st = px_make_obj(app, c, i, object);
-            break;
-        }
-    }
+    st = px_find_obj(app, c, label, NULL, 0, object);
+    if (st == isoIec23465_ObjectNotFound)
+        st = px_error_set(st, isoIec23465_OriginLocal, "no object labelled '%.200s'%s", label,
+                          c->desc ? "" : " (no device description matched this device)");
     px_handle_leave(c);
     return st;
 }
@@ -144,26 +154,14 @@ isoIec23465_Status isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
     isoIec23465_Object **object)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(app, isoIec23465_TypeSecurityDeviceApplication, &c);
+    isoIec23465_Status st = px_obj_enter(app, isoIec23465_TypeSecurityDeviceApplication,
+                                         identifier && object && identifierLen,
+                                         "NULL or empty identifier, or NULL object pointer", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!identifier || !object || identifierLen == 0) {
-        px_handle_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "NULL or empty identifier, or NULL object pointer");
-    }
-    st = px_error_set(isoIec23465_ObjectNotFound, isoIec23465_OriginLocal,
-                      "no object with this identifier");
-    for (size_t i = 0; c->desc && i < c->desc->n_objs; i++) {
-        const px_desc_obj *o = &c->desc->objs[i];
-        if (px_in_scope(app, o) && o->id_len == identifierLen &&
-            memcmp(o->id, identifier, identifierLen) == 0) {
-            px_error_clear();
-            st = px_make_obj(app, c, i, object);
-            break;
-        }
-    }
+    st = px_find_obj(app, c, NULL, identifier, identifierLen, object);
+    if (st == isoIec23465_ObjectNotFound)
+        st = px_error_set(st, isoIec23465_OriginLocal, "no object with this identifier");
     px_handle_leave(c);
     return st;
 }
@@ -187,15 +185,11 @@ isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, c
                                             isoIec23465_SecurityDeviceApplication **app)
 {
     px_conn *c;
-    px_error_clear();
-    isoIec23465_Status st = px_handle_enter(root, isoIec23465_TypeRootApplication, &c);
+    isoIec23465_Status st = px_obj_enter(
+        root, isoIec23465_TypeRootApplication, aid && app && aidLen >= 5 && aidLen <= PX_AID_MAX,
+        "an AID has 5 to 16 bytes; app pointer must not be NULL", &c);
     if (st != isoIec23465_Success)
         return st;
-    if (!aid || !app || aidLen < 5 || aidLen > PX_AID_MAX) {
-        px_handle_leave(c);
-        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
-                            "an AID has 5 to 16 bytes; app pointer must not be NULL");
-    }
     st = px_apdu_begin(c);
     if (st == isoIec23465_Success) {
         st = px_apdu_select_aid(c, aid, aidLen);

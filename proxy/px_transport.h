@@ -87,10 +87,10 @@ isoIec23465_Status px_transport_record_wrap(px_transport *t, const char *path, b
 isoIec23465_Status px_transport_record_from_env(px_transport *t);
 
 /* Opens "replay:" (px_transport_replay.c) on the trace file at `path`: each command is answered
- * with the recorded response when it matches the next entry (exact or through ??/**). The first
- * departure fails the call with CommunicationError and a message naming the trace line and both
- * versions; every later call fails too. Errors: SecurityDeviceNotFound (unreadable or malformed
- * trace: the message holds file:line: reason). */
+ * with the recorded response when it matches the next entry (exactly, or through the wildcards ??
+ * and **). The first departure fails the call with CommunicationError and a message naming the
+ * trace line and both versions; every later call fails too. Errors: SecurityDeviceNotFound
+ * (unreadable or malformed trace: the message holds file:line: reason). */
 isoIec23465_Status px_transport_replay_open(const char *path, px_transport *out);
 
 /* Reads only the ATR of the trace at `path` (3B 00 when the trace has none). Errors as

@@ -17,6 +17,11 @@ typedef struct px_replay {
     char name[64]; /* the file's base name, for messages (they are 256 bytes at most) */
 } px_replay;
 
+static size_t px_replay_fread(void *ctx, char *buf, size_t n)
+{
+    return fread(buf, 1, n, ctx);
+}
+
 /* Reads the whole file (bounded by CODEC_TRACE_MAX_TEXT) and parses it. */
 static isoIec23465_Status px_replay_load(const char *path, codec_trace **out)
 {
@@ -24,44 +29,16 @@ static isoIec23465_Status px_replay_load(const char *path, codec_trace **out)
     if (!f)
         return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
                             "replay: %s: cannot open", path);
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    bool too_big = false;
-    while (buf) {
-        if (len == cap) {
-            if (cap >= CODEC_TRACE_MAX_TEXT) {
-                too_big = true;
-                break;
-            }
-            size_t nc = cap * 2 > CODEC_TRACE_MAX_TEXT ? CODEC_TRACE_MAX_TEXT : cap * 2;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    if (!buf)
-        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
-    if (too_big) {
-        free(buf);
-        return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
-                            "replay: %s: larger than %u bytes", path, CODEC_TRACE_MAX_TEXT);
-    }
     codec_trace_error err;
-    codec_trace *t = codec_trace_parse(buf, len, &err);
-    free(buf);
-    if (!t)
-        return px_error_set(isoIec23465_SecurityDeviceNotFound, isoIec23465_OriginLocal,
-                            "replay: %s:%zu: %s", path, err.line, err.reason);
+    codec_trace *t = codec_trace_read(px_replay_fread, f, &err);
+    fclose(f);
+    if (!t) {
+        char msg[256];
+        codec_trace_error_format(&err, path, msg, sizeof msg);
+        return px_error_set(err.line ? isoIec23465_SecurityDeviceNotFound
+                                     : isoIec23465_NotEnoughMemory,
+                            isoIec23465_OriginLocal, "replay: %s", msg);
+    }
     *out = t;
     return isoIec23465_Success;
 }

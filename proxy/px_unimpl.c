@@ -402,10 +402,11 @@ isoIec23465_Status isoIec23465_PrivateKey_internalAuthenticate(isoIec23465_Priva
     PX_NOT_IMPLEMENTED(key, isoIec23465_TypePrivateKey);
 }
 
-isoIec23465_Status isoIec23465_SecretKey_encrypt(isoIec23465_SecretKey *key,
-                                                 isoIec23465_Mechanism mechanism, const uint8_t *iv,
-                                                 size_t ivLen, const uint8_t *in, size_t inLen,
-                                                 uint8_t *out, size_t *outLen)
+/* encrypt and decrypt share their signature; `fn` names the caller in the message. */
+static isoIec23465_Status px_cipher_unimpl(const char *fn, isoIec23465_SecretKey *key,
+                                           isoIec23465_Mechanism mechanism, const uint8_t *iv,
+                                           size_t ivLen, const uint8_t *in, size_t inLen,
+                                           uint8_t *out, size_t *outLen)
 {
     (void)mechanism;
     (void)iv;
@@ -414,7 +415,22 @@ isoIec23465_Status isoIec23465_SecretKey_encrypt(isoIec23465_SecretKey *key,
     (void)inLen;
     (void)out;
     (void)outLen;
-    PX_NOT_IMPLEMENTED(key, isoIec23465_TypeSecretKey);
+    px_conn *c;
+    px_error_clear();
+    isoIec23465_Status st = px_handle_enter(key, isoIec23465_TypeSecretKey, &c);
+    if (st != isoIec23465_Success)
+        return st;
+    px_handle_leave(c);
+    return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
+                        "%s is not implemented in this version", fn);
+}
+
+isoIec23465_Status isoIec23465_SecretKey_encrypt(isoIec23465_SecretKey *key,
+                                                 isoIec23465_Mechanism mechanism, const uint8_t *iv,
+                                                 size_t ivLen, const uint8_t *in, size_t inLen,
+                                                 uint8_t *out, size_t *outLen)
+{
+    return px_cipher_unimpl(__func__, key, mechanism, iv, ivLen, in, inLen, out, outLen);
 }
 
 isoIec23465_Status isoIec23465_SecretKey_decrypt(isoIec23465_SecretKey *key,
@@ -422,14 +438,7 @@ isoIec23465_Status isoIec23465_SecretKey_decrypt(isoIec23465_SecretKey *key,
                                                  size_t ivLen, const uint8_t *in, size_t inLen,
                                                  uint8_t *out, size_t *outLen)
 {
-    (void)mechanism;
-    (void)iv;
-    (void)ivLen;
-    (void)in;
-    (void)inLen;
-    (void)out;
-    (void)outLen;
-    PX_NOT_IMPLEMENTED(key, isoIec23465_TypeSecretKey);
+    return px_cipher_unimpl(__func__, key, mechanism, iv, ivLen, in, inLen, out, outLen);
 }
 
 isoIec23465_Status isoIec23465_SecretKey_computeMac(isoIec23465_SecretKey *key,

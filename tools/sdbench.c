@@ -3,7 +3,8 @@
  *
  * One sandbox with two readers: `sdemu serve` (reference profile) in reader 1, sdemu-minicard
  * in reader 2. Each round measures, for both cards in turn, SCardConnect, N x SELECT EF 0101 by
- * FID and N x READ BINARY (Le 00); the figures are the medians over rounds. */
+ * FID and N x READ BINARY (Le 00); the figures are the medians over rounds. With --sign, also
+ * N x PSO COMPUTE DIGITAL SIGNATURE per signing key of sdemu (after VERIFY and MSE SET DST). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -38,10 +39,22 @@ static const char *const card_name[N_CARDS] = {"sdemu", "minicard"};
 static const char *const op_name[N_OPS] = {"SELECT EF 0101 (00 A4 02 0C 02 01 01)",
                                            "READ BINARY (00 B0 00 00 00)"};
 
+/* --sign: PSO COMPUTE DIGITAL SIGNATURE on sdemu with the reference card's keys. */
+enum { SIG_RSA, SIG_EC, N_SIGS };
+static const struct {
+    const char *name;
+    BYTE alg, ref;
+    DWORD resp_len; /* signature + SW */
+} sig_key[N_SIGS] = {{"PSO CDS RSA-2048 PKCS#1 SHA-256 (key 01)", 0x13, 0x01, 258},
+                     {"PSO CDS ECDSA P-256 r||s (key 03)", 0x40, 0x03, 66}};
+
 typedef struct figures {
     double connect_ms[N_CARDS][MAX_ROUNDS];
     double op_s[N_CARDS][N_OPS][MAX_ROUNDS]; /* seconds for all N APDUs */
+    double sign_s[N_SIGS][MAX_ROUNDS];       /* seconds for all N signatures (sdemu) */
 } figures;
+
+static int sign_mode; /* --sign */
 
 static double now_s(void)
 {
@@ -99,6 +112,28 @@ static int transmit(SCARDHANDLE h, const SCARD_IO_REQUEST *pci, const BYTE *cmd,
     return 0;
 }
 
+/* VERIFY the user PIN, then for each key MSE SET DST and N x PSO COMPUTE DIGITAL SIGNATURE. */
+static int measure_sign(SCARDHANDLE h, const SCARD_IO_REQUEST *pci, int round, int n, figures *f)
+{
+    static const BYTE verify[] = {0x00, 0x20, 0x00, 0x01, 0x08, '1', '2',
+                                  '3',  '4',  '5',  '6',  0xFF, 0xFF};
+    BYTE pso[5 + 32 + 1] = {0x00, 0x2A, 0x9E, 0x9A, 32, 1, 2, 3}; /* a SHA-256 sized hash, Le 00 */
+    if (transmit(h, pci, verify, sizeof verify, 2) != 0)
+        return -1;
+    for (int k = 0; k < N_SIGS; k++) {
+        const BYTE mse[] = {0x00, 0x22,           0x41, 0xB6, 0x06,          0x80,
+                            0x01, sig_key[k].alg, 0x84, 0x01, sig_key[k].ref};
+        if (transmit(h, pci, mse, sizeof mse, 2) != 0)
+            return -1;
+        double t0 = now_s();
+        for (int i = 0; i < n; i++)
+            if (transmit(h, pci, pso, sizeof pso, sig_key[k].resp_len) != 0)
+                return -1;
+        f->sign_s[k][round] = now_s() - t0;
+    }
+    return 0;
+}
+
 static int measure(SCARDCONTEXT ctx, const char *reader, int card, int round, int n, figures *f)
 {
     static const BYTE select[] = {0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x01};
@@ -127,6 +162,8 @@ static int measure(SCARDCONTEXT ctx, const char *reader, int card, int round, in
             rc = transmit(h, pci, read, sizeof read, read_len);
         f->op_s[card][OP_READ][round] = now_s() - t0;
     }
+    if (rc == 0 && sign_mode && card == CARD_SDEMU)
+        rc = measure_sign(h, pci, round, n, f);
     SCardDisconnect(h, SCARD_LEAVE_CARD);
     return rc;
 }
@@ -149,6 +186,10 @@ static void report(const figures *f, int n, int rounds)
     for (int c = 0; c < N_CARDS; c++)
         printf("%-40s %-9s %26.3f ms\n", "SCardConnect", card_name[c],
                median(f->connect_ms[c], rounds));
+    for (int k = 0; sign_mode && k < N_SIGS; k++) {
+        double sec = median(f->sign_s[k], rounds);
+        printf("%-40s %-9s %12.1f %11.3f ms\n", sig_key[k].name, "sdemu", n / sec, sec * 1e3 / n);
+    }
     printf("\nratio = sdemu APDU/s / minicard APDU/s (1.0: the emulator costs nothing over the "
            "chain)\n");
 }
@@ -157,7 +198,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: sdbench [--apdus N] [--rounds R] [--profile FILE] [--sdemu PATH]\n"
-            "               [--minicard PATH] [--verbose]\n"
+            "               [--minicard PATH] [--sign] [--verbose]\n"
             "Measures APDU/s and mean latency through a private pcscd for sdemu and for the\n"
             "minimal reference card (SELECT EF 0101 by FID, READ BINARY), interleaved rounds,\n"
             "medians over rounds, and the ratio sdemu/minicard; also SCardConnect time.\n\n"
@@ -166,6 +207,9 @@ static void usage(FILE *out)
             "  -p, --profile FILE  sdemu's profile (default %s)\n"
             "      --sdemu PATH    the sdemu program (default %s)\n"
             "      --minicard PATH the minimal card (default %s)\n"
+            "      --sign          also N signatures per key on sdemu (VERIFY user PIN, MSE SET\n"
+            "                      DST, PSO COMPUTE DIGITAL SIGNATURE; RSA-2048 key 01, EC\n"
+            "                      P-256 key 03 of the reference profile)\n"
             "  -v, --verbose       show pcscd's output\n",
             MAX_ROUNDS, SDEMU_DEFAULT_PROFILE, SDBENCH_SDEMU, SDBENCH_MINICARD);
 }
@@ -199,10 +243,15 @@ static int run_bench(emu_sandbox *sb, int n, int rounds)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"apdus", required_argument, NULL, 'n'},    {"rounds", required_argument, NULL, 'r'},
-        {"profile", required_argument, NULL, 'p'},  {"sdemu", required_argument, NULL, 's'},
-        {"minicard", required_argument, NULL, 'm'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"apdus", required_argument, NULL, 'n'},
+        {"rounds", required_argument, NULL, 'r'},
+        {"profile", required_argument, NULL, 'p'},
+        {"sdemu", required_argument, NULL, 's'},
+        {"minicard", required_argument, NULL, 'm'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"sign", no_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
     };
     long n = 2000, rounds = 3;
     const char *profile = SDEMU_DEFAULT_PROFILE, *sdemu = SDBENCH_SDEMU,
@@ -236,6 +285,9 @@ int main(int argc, char **argv)
             break;
         case 'v':
             verbose = 1;
+            break;
+        case 'S':
+            sign_mode = 1;
             break;
         case 'h':
             usage(stdout);

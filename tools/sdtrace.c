@@ -13,6 +13,11 @@
 /* Exit codes: 0 same / done, 1 traces differ, 2 usage or input error. */
 enum { SDTRACE_OK = 0, SDTRACE_DIFFER = 1, SDTRACE_ERROR = 2 };
 
+static size_t sdtrace_fread(void *ctx, char *buf, size_t n)
+{
+    return fread(buf, 1, n, ctx);
+}
+
 /* Reads and parses a trace file; prints "FILE:LINE: reason" and returns NULL when malformed. */
 static codec_trace *sdtrace_load(const char *path)
 {
@@ -21,41 +26,14 @@ static codec_trace *sdtrace_load(const char *path)
         fprintf(stderr, "sdtrace: %s: cannot open\n", path);
         return NULL;
     }
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            if (cap >= CODEC_TRACE_MAX_TEXT) {
-                fprintf(stderr, "%s:1: larger than %u bytes\n", path, CODEC_TRACE_MAX_TEXT);
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            size_t nc = cap * 2 > CODEC_TRACE_MAX_TEXT ? CODEC_TRACE_MAX_TEXT : cap * 2;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap = nc;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    if (!buf) {
-        fprintf(stderr, "sdtrace: out of memory\n");
-        return NULL;
-    }
     codec_trace_error err;
-    codec_trace *t = codec_trace_parse(buf, len, &err);
-    free(buf);
-    if (!t)
-        fprintf(stderr, "%s:%zu: %s\n", path, err.line, err.reason);
+    codec_trace *t = codec_trace_read(sdtrace_fread, f, &err);
+    fclose(f);
+    if (!t) {
+        char msg[1024];
+        codec_trace_error_format(&err, path, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
+    }
     return t;
 }
 

@@ -105,10 +105,11 @@ static void parse_fcp(const uint8_t *b, size_t n, cap_file *f)
         if (tag == 0x82 && len >= 1) {
             f->fdb = v[0];
             f->df = (v[0] & 0x38) == 0x38;
-            if (len >= 4)
-                f->record_size = len >= 5 ? v[3] : v[3];
-            if (len >= 5)
-                f->record_size = v[3];
+            /* ISO 7816-4 FCP 82: FDB, data coding byte, then the maximum record size on one
+             * byte (length 3) or two (length 4 to 6). Records are read with short APDUs, so
+             * sizes beyond 255 are capped. */
+            unsigned rs = len == 3 ? v[2] : len >= 4 ? (unsigned)(v[2] << 8 | v[3]) : 0;
+            f->record_size = (uint8_t)(rs > 255 ? 255 : rs);
         } else if (tag == 0x83 && len == 2) {
             f->fid = (uint16_t)(v[0] << 8 | v[1]);
         } else if ((tag == 0x80 && len >= 1 && len <= 3) || (tag == 0x81 && f->size == 0)) {
@@ -153,6 +154,18 @@ static uint16_t select_path(capture *c, int parent, uint16_t fid)
     return xmit(c, cmd, len);
 }
 
+/* Whether `sw` refuses a read (security status or conditions of use not satisfied); if so marks
+ * the file unreadable and notes it, naming the command and what the profile holds instead. */
+static bool refused(capture *c, cap_file *f, const char *where, uint16_t sw, const char *cmd,
+                    const char *written)
+{
+    if (sw != 0x6982 && sw != 0x6985)
+        return false;
+    f->unreadable = true;
+    note(c, "%s: %s refused (SW %04X): %s, read: never", where, cmd, sw, written);
+    return true;
+}
+
 static void read_content(capture *c, cap_file *f, const char *where)
 {
     if (f->df)
@@ -168,14 +181,8 @@ static void read_content(capture *c, cap_file *f, const char *where)
             uint8_t cmd[5] = {0x00, 0xB0, (uint8_t)(off >> 8), (uint8_t)off,
                               (uint8_t)(want == 256 ? 0 : want)};
             uint16_t sw = xmit(c, cmd, sizeof cmd);
-            if (sw == 0x6982 || sw == 0x6985) {
-                f->unreadable = true;
-                note(c,
-                     "%s: READ BINARY refused (SW %04X): content unknown, zeros written, "
-                     "read: never",
-                     where, sw);
+            if (refused(c, f, where, sw, "READ BINARY", "content unknown, zeros written"))
                 break;
-            }
             if ((sw != 0x9000 && sw != 0x6282) || c->resp_len == 0)
                 break;
             size_t got = c->resp_len > want ? want : c->resp_len;
@@ -194,14 +201,8 @@ static void read_content(capture *c, cap_file *f, const char *where)
     for (unsigned n = 1; n <= CAP_MAX_RECORDS; n++) {
         uint8_t cmd[5] = {0x00, 0xB2, (uint8_t)n, 0x04, 0x00};
         uint16_t sw = xmit(c, cmd, sizeof cmd);
-        if (sw == 0x6982 || sw == 0x6985) {
-            f->unreadable = true;
-            note(c,
-                 "%s: READ RECORD refused (SW %04X): records unknown, none written, "
-                 "read: never",
-                 where, sw);
+        if (refused(c, f, where, sw, "READ RECORD", "records unknown, none written"))
             break;
-        }
         /* 6282: the record is shorter than Le 256 asked for. */
         if ((sw != 0x9000 && sw != 0x6282) || c->resp_len > 255)
             break;

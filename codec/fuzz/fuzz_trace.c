@@ -59,14 +59,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const codec_trace_entry *a = codec_trace_get(t, i), *b = codec_trace_get(u, i);
         if (a->time_us != b->time_us || a->duration_us != b->duration_us ||
             a->channel != b->channel || a->cmd_len != b->cmd_len || a->resp_len != b->resp_len ||
-            memcmp(a->cmd, b->cmd, a->cmd_len) || memcmp(a->cmd_kind, b->cmd_kind, a->cmd_len) ||
-            memcmp(a->resp, b->resp, a->resp_len) ||
-            memcmp(a->resp_kind, b->resp_kind, a->resp_len))
+            memcmp(a->cmd, b->cmd, a->cmd_len) != 0 ||
+            memcmp(a->cmd_kind, b->cmd_kind, a->cmd_len) != 0 ||
+            memcmp(a->resp, b->resp, a->resp_len) != 0 ||
+            memcmp(a->resp_kind, b->resp_kind, a->resp_len) != 0)
             abort();
     }
     size_t blen;
     const uint8_t *batr = codec_trace_atr(u, &blen);
-    if (blen != alen || (alen && memcmp(atr, batr, alen)))
+    if (blen != alen || (alen && memcmp(atr, batr, alen) != 0))
         abort();
     codec_trace_free(u);
     codec_trace_free(t);

@@ -89,6 +89,19 @@ typedef struct codec_trace_error {
  * after '#'; blank lines are ignored. */
 codec_trace *codec_trace_parse(const char *text, size_t len, codec_trace_error *err);
 
+/* Reads up to n bytes into buf; returns how many, 0 at the end (or on a read error). */
+typedef size_t (*codec_trace_read_fn)(void *ctx, char *buf, size_t n);
+
+/* Reads a whole trace through read(ctx, ...) (the caller does the I/O, e.g. fread on a FILE)
+ * into a buffer bounded by CODEC_TRACE_MAX_TEXT and parses it as codec_trace_parse does. A
+ * longer text is refused (line 1). */
+codec_trace *codec_trace_read(codec_trace_read_fn read, void *ctx, codec_trace_error *err);
+
+/* Formats a parse error as "<name>:<line>: <reason>" (just "<name>: <reason>" for line 0) into
+ * out[0..cap) (NUL-terminated, truncated). Returns the characters the full text needs. */
+size_t codec_trace_error_format(const codec_trace_error *err, const char *name, char *out,
+                                size_t cap);
+
 /* Frees a trace; NULL is allowed. */
 void codec_trace_free(codec_trace *t);
 

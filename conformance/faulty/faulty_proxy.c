@@ -18,18 +18,20 @@
 __attribute__((used)) static const char *(*const faulty_keep)(isoIec23465_Status) =
     isoIec23465_statusToString;
 
-/* The next definition of `name` after this library (libsdproxy's). */
-static void *faulty_next(const char *name)
+/* Sets the function pointer at `fp` (of `size` bytes) to the next definition of `name` after
+ * this library (libsdproxy's), or NULL. dlsym answers an object pointer and C has no conversion
+ * from it to a function pointer, so the bits are copied. */
+static void faulty_next(const char *name, void *fp, size_t size)
 {
-    return dlsym(RTLD_NEXT, name);
+    void *p = dlsym(RTLD_NEXT, name);
+    if (size == sizeof p)
+        memcpy(fp, &p, size);
 }
 
-#define FAULTY_REAL(fn, var)                                                                       \
-    __typeof__(fn) *var = NULL;                                                                    \
-    do {                                                                                           \
-        void *p_ = faulty_next(#fn);                                                               \
-        memcpy(&var, &p_, sizeof var);                                                             \
-    } while (0)
+/* Declares `real`: libsdproxy's definition of the function `fn`, or NULL. */
+#define FAULTY_REAL(fn)                                                                            \
+    __typeof__(fn) *real = NULL;                                                                   \
+    faulty_next(#fn, &real, sizeof real)
 
 /* The mistake under test: a specific exception flattened into a generic one. */
 static isoIec23465_Status faulty_flatten(isoIec23465_Status st)
@@ -41,7 +43,7 @@ isoIec23465_Status
 isoIec23465_SecurityDeviceApplication_findObject(isoIec23465_SecurityDeviceApplication *app,
                                                  const char *label, isoIec23465_Object **object)
 {
-    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObject, real);
+    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObject);
     if (!real)
         return isoIec23465_FunctionNotImplemented;
     return faulty_flatten(real(app, label, object));
@@ -51,7 +53,7 @@ isoIec23465_Status isoIec23465_SecurityDeviceApplication_findObjectByIdentifier(
     isoIec23465_SecurityDeviceApplication *app, const uint8_t *identifier, size_t identifierLen,
     isoIec23465_Object **object)
 {
-    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier, real);
+    FAULTY_REAL(isoIec23465_SecurityDeviceApplication_findObjectByIdentifier);
     if (!real)
         return isoIec23465_FunctionNotImplemented;
     return faulty_flatten(real(app, identifier, identifierLen, object));
@@ -62,7 +64,7 @@ isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, c
                                             size_t aidLen,
                                             isoIec23465_SecurityDeviceApplication **app)
 {
-    FAULTY_REAL(isoIec23465_RootApplication_openApplication, real);
+    FAULTY_REAL(isoIec23465_RootApplication_openApplication);
     if (!real)
         return isoIec23465_FunctionNotImplemented;
     return faulty_flatten(real(root, aid, aidLen, app));
@@ -72,7 +74,7 @@ isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, c
 isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *container,
                                                      size_t *size)
 {
-    FAULTY_REAL(isoIec23465_DataContainer_getSize, real);
+    FAULTY_REAL(isoIec23465_DataContainer_getSize);
     if (!real)
         return isoIec23465_FunctionNotImplemented;
     isoIec23465_Status st = real(container, size);

@@ -6,29 +6,14 @@
 
 #include "emu_card.h"
 #include "emu_profile.h"
+#include "fuzz_reference.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static emu_profile *reference_profile(void)
-{
-    static emu_profile *profile;
-    if (!profile) {
-        emu_error err;
-        profile = emu_profile_load(SDEMU_DEFAULT_PROFILE, &err);
-        if (!profile) {
-            char msg[1200];
-            emu_error_format(&err, msg, sizeof msg);
-            fprintf(stderr, "%s\n", msg);
-            abort();
-        }
-    }
-    return profile;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t resp[EMU_RESPONSE_MAX];
-    emu_card *card = emu_card_new(reference_profile());
+    emu_card *card = emu_card_new(fuzz_reference_profile());
     if (!card)
         return 0;
     size_t off = 0;

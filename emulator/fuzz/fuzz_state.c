@@ -10,28 +10,13 @@
 
 #include "emu_card.h"
 #include "emu_profile.h"
+#include "fuzz_reference.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FP_OFF 13 /* magic (8), section id (1), length (4) */
 #define FP_LEN 32
 #define SUM_LEN 32
-
-static emu_profile *reference_profile(void)
-{
-    static emu_profile *profile;
-    if (!profile) {
-        emu_error err;
-        profile = emu_profile_load(SDEMU_DEFAULT_PROFILE, &err);
-        if (!profile) {
-            char msg[1200];
-            emu_error_format(&err, msg, sizeof msg);
-            fprintf(stderr, "%s\n", msg);
-            abort();
-        }
-    }
-    return profile;
-}
 
 /* Commands that walk the loaded tree: selections, reads, records, PINs, file management. */
 static const char *const commands[] = {
@@ -86,7 +71,7 @@ static void exercise(emu_card *card, const uint8_t *state, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    emu_card *card = emu_card_new(reference_profile());
+    emu_card *card = emu_card_new(fuzz_reference_profile());
     if (!card)
         return 0;
     uint8_t *fresh = NULL;

@@ -22,44 +22,46 @@
 
 typedef enum job_op { JOB_NONE = 0, JOB_CONNECT, JOB_TRANSMIT, JOB_RESET } job_op;
 
+/* Fields ordered by alignment (largest first) so that the struct has no padding holes. */
 struct emu_relay {
     emu_relay_config cfg;
-    char reader[READER_MAX + 1];
-    char name[64];
 
     /* worker */
     pthread_t worker;
-    bool worker_started;
     pthread_mutex_t lock;
     pthread_cond_t wake; /* a job was posted (or quit) */
     pthread_cond_t done; /* the job finished */
-    job_op op;           /* JOB_NONE when idle */
-    bool quit;
-    bool finished;
-    bool stuck; /* a job overran its deadline: the worker is blocked in pcsc-lite */
-    long rv;    /* result of the last job (SCARD_S_SUCCESS or an error) */
+    long rv;             /* result of the last job (SCARD_S_SUCCESS or an error) */
     const char *rv_call;
     const uint8_t *cmd;
     size_t cmd_len;
     uint8_t *resp;
-    DWORD resp_len;
 
     /* upstream (worker only) */
     SCARDCONTEXT ctx;
-    bool have_ctx;
     SCARDHANDLE card;
-    bool have_card;
-    DWORD protocol;
-
-    uint8_t atr[CODEC_TRACE_ATR_MAX];
     size_t atr_len;
-    bool powered;
 
     /* trace */
-    int trace_fd;
-    char *text; /* CODEC_TRACE_ENTRY_TEXT_MAX bytes */
     struct timespec start;
+    char *text; /* CODEC_TRACE_ENTRY_TEXT_MAX bytes */
     unsigned long count;
+    int trace_fd;
+
+    DWORD resp_len;
+    DWORD protocol;
+    job_op op; /* JOB_NONE when idle */
+    bool worker_started;
+    bool quit;
+    bool finished;
+    bool stuck; /* a job overran its deadline: the worker is blocked in pcsc-lite */
+    bool have_ctx;
+    bool have_card;
+    bool powered;
+
+    uint8_t atr[CODEC_TRACE_ATR_MAX];
+    char reader[READER_MAX + 1];
+    char name[64];
     char failure[256];
 };
 
@@ -452,13 +454,8 @@ const emu_vpcd_ops emu_relay_vpcd_ops = {
     .transmit = relay_transmit,
 };
 
-int emu_relay_serve(emu_relay *r, uint16_t port, int connect_timeout_ms)
+int emu_relay_finish(const emu_relay *r, emu_vpcd_end end)
 {
-    int fd = emu_vpcd_connect(port, connect_timeout_ms, r->name);
-    if (fd < 0)
-        return 1;
-    emu_vpcd_end end = emu_vpcd_serve(fd, &emu_relay_vpcd_ops, r, 0, r->name);
-    close(fd);
     if (r->failure[0]) {
         fprintf(stderr, "sdemu: %s: relay ended: %s\n", r->name, r->failure);
         return 1;

@@ -58,8 +58,8 @@ unsigned long emu_relay_count(const emu_relay *relay);
  * transmit answers EMU_VPCD_DROP when the upstream call fails or overruns (see the top). */
 extern const emu_vpcd_ops emu_relay_vpcd_ops;
 
-/* Connects to vpcd at 127.0.0.1:port (within connect_timeout_ms) and serves the relay until
- * vpcd closes the connection (0) or the upstream fails (1, reason on stderr). */
-int emu_relay_serve(emu_relay *relay, uint16_t port, int connect_timeout_ms);
+/* After serving emu_relay_vpcd_ops until `end`: returns the exit status, 0 when vpcd closed the
+ * connection (EOF), 1 when the upstream failed (reason on stderr) or the link broke. */
+int emu_relay_finish(const emu_relay *relay, emu_vpcd_end end);
 
 #endif

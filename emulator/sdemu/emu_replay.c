@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "codec_trace.h"
 
@@ -23,6 +22,11 @@ struct emu_replay {
 
 static const uint8_t emu_replay_minimal_atr[] = {0x3B, 0x00};
 
+static size_t emu_replay_fread(void *ctx, char *buf, size_t n)
+{
+    return fread(buf, 1, n, ctx);
+}
+
 emu_replay *emu_replay_open(const char *path, const char *name, char *err, size_t cap)
 {
     FILE *f = fopen(path, "rb");
@@ -30,41 +34,11 @@ emu_replay *emu_replay_open(const char *path, const char *name, char *err, size_
         snprintf(err, cap, "%s: cannot open", path);
         return NULL;
     }
-    size_t bcap = 65536, len = 0;
-    char *buf = malloc(bcap);
-    bool too_big = false;
-    while (buf) {
-        if (len == bcap) {
-            if (bcap >= CODEC_TRACE_MAX_TEXT) {
-                too_big = true;
-                break;
-            }
-            size_t nc = bcap * 2 > CODEC_TRACE_MAX_TEXT ? CODEC_TRACE_MAX_TEXT : bcap * 2;
-            char *nb = realloc(buf, nc);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            bcap = nc;
-        }
-        size_t n = fread(buf + len, 1, bcap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    fclose(f);
-    if (!buf || too_big) {
-        snprintf(err, cap, "%s:1: %s", path, buf ? "trace too large" : "out of memory");
-        free(buf);
-        return NULL;
-    }
     codec_trace_error e;
-    codec_trace *t = codec_trace_parse(buf, len, &e);
-    free(buf);
+    codec_trace *t = codec_trace_read(emu_replay_fread, f, &e);
+    fclose(f);
     if (!t) {
-        snprintf(err, cap, "%s:%zu: %s", path, e.line, e.reason);
+        codec_trace_error_format(&e, path, err, cap);
         return NULL;
     }
     emu_replay *r = calloc(1, sizeof *r);
@@ -173,13 +147,8 @@ const emu_vpcd_ops emu_replay_vpcd_ops = {
     .transmit = emu_replay_transmit,
 };
 
-int emu_replay_serve(emu_replay *r, uint16_t port, int connect_timeout_ms)
+int emu_replay_finish(const emu_replay *r, emu_vpcd_end end)
 {
-    int fd = emu_vpcd_connect(port, connect_timeout_ms, r->name);
-    if (fd < 0)
-        return 1;
-    emu_vpcd_end end = emu_vpcd_serve(fd, &emu_replay_vpcd_ops, r, 0, r->name);
-    close(fd);
     fprintf(stderr, "sdemu: %s: replay: %zu of %zu entries answered%s\n", r->name, r->next,
             codec_trace_count(r->trace), r->departed ? ", departed (see above)" : "");
     return end == EMU_VPCD_END_EOF && !r->departed ? 0 : 1;

@@ -31,8 +31,9 @@ const char *emu_replay_departure(const emu_replay *r);
 /* Number of entries answered from the trace so far. */
 size_t emu_replay_answered(const emu_replay *r);
 
-/* Connects to vpcd at 127.0.0.1:port and serves until vpcd closes. Returns 0 when the program
- * never departed from the trace, 1 otherwise (or on a link error). */
-int emu_replay_serve(emu_replay *r, uint16_t port, int connect_timeout_ms);
+/* After serving emu_replay_vpcd_ops until `end`: prints how many entries were answered and
+ * returns the exit status: 0 when vpcd closed (EOF) and the program never departed from the
+ * trace, 1 otherwise. */
+int emu_replay_finish(const emu_replay *r, emu_vpcd_end end);
 
 #endif

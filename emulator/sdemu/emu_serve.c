@@ -19,13 +19,19 @@
 
 #define MAX_CLIENTS 8
 
+/* Writes a message into buf (when there is room for one). */
+__attribute__((format(printf, 3, 0))) static void vsay(char *buf, size_t cap, const char *fmt,
+                                                       va_list ap)
+{
+    if (buf && cap != 0)
+        vsnprintf(buf, cap, fmt, ap);
+}
+
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
 {
-    if (cap == 0)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, cap, fmt, ap);
+    vsay(buf, cap, fmt, ap);
     va_end(ap);
 }
 

@@ -17,18 +17,24 @@ struct emu_statefile {
     bool cut_next; /* simulated power cut during the next write */
 };
 
-static int say(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int say(char *err, size_t cap, const char *fmt, ...)
+/* Writes a message into buf (when there is room for one). */
+__attribute__((format(printf, 3, 0))) static void vsay(char *buf, size_t cap, const char *fmt,
+                                                       va_list ap)
 {
-    if (err && cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, cap, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
+    if (buf && cap != 0)
+        vsnprintf(buf, cap, fmt, ap);
 }
+
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(buf, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Writes a message and yields -1, so that `return fail(...)` visibly fails. */
+#define fail(err, cap, ...) (say((err), (cap), __VA_ARGS__), -1)
 
 static int write_all(int fd, const uint8_t *buf, size_t len)
 {
@@ -67,7 +73,7 @@ static int write_durable(const char *path, const uint8_t *buf, size_t len, bool 
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 5);
     if (!tmp)
-        return say(err, cap, "%s: out of memory", path);
+        return fail(err, cap, "%s: out of memory", path);
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp", 5);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -102,7 +108,7 @@ static int write_durable(const char *path, const uint8_t *buf, size_t len, bool 
     free(tmp);
     if (sync_dir(path) != 0) {
         int e = errno;
-        return say(err, cap, "%s: flushing the directory: %s", path, strerror(e));
+        return fail(err, cap, "%s: flushing the directory: %s", path, strerror(e));
     }
     return 0;
 }
@@ -119,18 +125,19 @@ int emu_statefile_read(const char *path, uint8_t **buf, size_t *len, char *err, 
         int e = errno;
         if (e == ENOENT)
             return 1;
-        return say(err, cap, "%s: %s", path, strerror(e));
+        return fail(err, cap, "%s: %s", path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)EMU_STATEFILE_MAX) {
         close(fd);
-        return say(err, cap, "%s: not a regular file of at most %u bytes", path, EMU_STATEFILE_MAX);
+        return fail(err, cap, "%s: not a regular file of at most %u bytes", path,
+                    EMU_STATEFILE_MAX);
     }
     size_t want = (size_t)st.st_size;
     uint8_t *data = malloc(want ? want : 1);
     if (!data) {
         close(fd);
-        return say(err, cap, "%s: out of memory", path);
+        return fail(err, cap, "%s: out of memory", path);
     }
     size_t got = 0;
     while (got < want) {
@@ -145,7 +152,7 @@ int emu_statefile_read(const char *path, uint8_t **buf, size_t *len, char *err, 
     if (got != want) {
         explicit_bzero(data, want);
         free(data);
-        return say(err, cap, "%s: short read", path);
+        return fail(err, cap, "%s: short read", path);
     }
     *buf = data;
     *len = got;
@@ -157,7 +164,7 @@ static int save_now(emu_statefile *sf, char *err, size_t cap)
     uint8_t *buf = NULL;
     size_t len = 0;
     if (emu_card_state_save(sf->card, &buf, &len) != 0)
-        return say(err, cap, "%s: out of memory", sf->path);
+        return fail(err, cap, "%s: out of memory", sf->path);
     bool cut = sf->cut_next;
     sf->cut_next = false;
     int rc = write_durable(sf->path, buf, len, cut, err, cap);

@@ -26,7 +26,8 @@ static int parse_layout(const uint8_t *atr, size_t len, atr_layout *lay)
     uint8_t y = t0 >> 4;
     for (unsigned i = 0; i < 8; i++) { /* at most TD1..TD8 chain within 33 bytes anyway */
         const uint8_t *skip;
-        size_t n = (size_t)((y & 1) + ((y >> 1) & 1) + ((y >> 2) & 1));
+        /* TAi, TBi, TCi: one byte each when present */
+        size_t n = (size_t)(y & 1u) + (size_t)((y >> 1) & 1u) + (size_t)((y >> 2) & 1u);
         if (!codec_read_bytes(&r, n, &skip))
             return -1;
         if (!(y & 8))

@@ -125,7 +125,10 @@ static void usage_run(FILE *out)
             "  -v, --verbose       log the sandbox, PIDs and pcscd's output on stderr\n"
             "  -h, --help          this text\n"
             "Relay (one card forwarding to a card of another pcscd; upstream socket default:\n"
-            "PCSCLITE_CSOCK_NAME as sdemu run finds it, else the system socket):\n" RELAY_USAGE,
+            "PCSCLITE_CSOCK_NAME as sdemu run finds it, else the system socket):\n" RELAY_USAGE
+            "Replay (one card answering from a recorded trace, docs/trace.md):\n"
+            "  --replay TRACE            the first departing command is reported by the card\n"
+            "                            (stderr), then answered 6F00\n",
             EXIT_SDEMU, SDEMU_DEFAULT_PROFILE);
 }
 
@@ -159,6 +162,19 @@ static emu_profile *load_profile(const char *path)
         fprintf(stderr, "%s\n", msg);
     }
     return p;
+}
+
+/* Connects to vpcd at 127.0.0.1:port and serves `ops` until the link ends; -1 when it could
+ * not connect (message on stderr). Used by the cards without a card OS (relay, replay). */
+static int serve_link(uint16_t port, int timeout_ms, const emu_vpcd_ops *ops, void *ctx,
+                      const char *name, emu_vpcd_end *end)
+{
+    int fd = emu_vpcd_connect(port, timeout_ms, name);
+    if (fd < 0)
+        return -1;
+    *end = emu_vpcd_serve(fd, ops, ctx, 0, name);
+    close(fd);
+    return 0;
 }
 
 /* ---- relay (sdemu serve --relay, sdemu run --relay) ---- */
@@ -217,7 +233,10 @@ static int serve_relay(const relay_opts *ro, uint16_t port, int timeout_ms, cons
         fprintf(stderr, "%s: %s: %s\n", prog, name, err);
         return 1;
     }
-    int rc = emu_relay_serve(relay, port, timeout_ms);
+    emu_vpcd_end end;
+    int rc = serve_link(port, timeout_ms, &emu_relay_vpcd_ops, relay, name, &end) == 0
+                 ? emu_relay_finish(relay, end)
+                 : 1;
     emu_relay_close(relay);
     return rc;
 }
@@ -238,7 +257,10 @@ static int serve_replay(const char *path, uint16_t port, int timeout_ms, const c
         fprintf(stderr, "%s: %s: %s\n", prog, name, err);
         return 1;
     }
-    int rc = emu_replay_serve(r, port, timeout_ms);
+    emu_vpcd_end end;
+    int rc = serve_link(port, timeout_ms, &emu_replay_vpcd_ops, r, name, &end) == 0
+                 ? emu_replay_finish(r, end)
+                 : 1;
     emu_replay_close(r);
     return rc;
 }
@@ -551,6 +573,7 @@ typedef struct run_state {
     char serial[EMU_SANDBOX_MAX_READERS][128];     /* "" : the profile's own */
     unsigned atr_variant[EMU_SANDBOX_MAX_READERS]; /* 0: the profile's ATR */
     relay_opts relay;                              /* relay.spec: card 1 is a relay */
+    const char *replay;                            /* card 1 replays this trace; NULL: no */
 } run_state;
 
 static pid_t start_card(const run_state *rs, unsigned i, const char *profile, uint16_t port,
@@ -572,7 +595,14 @@ static pid_t start_card(const run_state *rs, unsigned i, const char *profile, ui
                             "--vpcd", addr,    "--connect-timeout", secs,
                             "--name", name,    "--control",         rs->control[i]};
     size_t n = 12;
-    if (rs->relay.spec) {
+    if (rs->replay) {
+        /* A replayed card has no profile and no control socket either. */
+        n = 2;
+        const char *replay_args[] = {"--vpcd", addr, "--connect-timeout", secs,
+                                     "--name", name, "--replay",          rs->replay};
+        for (size_t k = 0; k < sizeof replay_args / sizeof replay_args[0]; k++)
+            args[n++] = replay_args[k];
+    } else if (rs->relay.spec) {
         /* A relay has no profile and no control socket; the upstream socket is passed
          * explicitly (our own PCSCLITE_CSOCK_NAME is about to become the sandbox's). */
         n = 2;
@@ -809,6 +839,7 @@ static int cmd_run(int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"replay", required_argument, NULL, OPT_REPLAY},
         RELAY_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -859,6 +890,9 @@ static int cmd_run(int argc, char **argv)
             if (relay_option(c, optarg, &rs.relay, "run") != 0)
                 return EXIT_SDEMU;
             break;
+        case OPT_REPLAY:
+            rs.replay = optarg;
+            break;
         default:
             usage_run(stderr);
             return EXIT_SDEMU;
@@ -868,6 +902,21 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "%s run: no COMMAND given (put it after --)\n", prog);
         usage_run(stderr);
         return EXIT_SDEMU;
+    }
+    if (rs.replay) {
+        if (rs.relay.spec || n_profiles > 0 || cards > 1) {
+            fprintf(stderr, "%s run: --replay makes one card; no --relay, --profile or --cards\n",
+                    prog);
+            return EXIT_SDEMU;
+        }
+        /* Refuse a malformed trace here, with file:line, before anything is started. */
+        char err[1024];
+        emu_replay *r = emu_replay_open(rs.replay, "run", err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "%s run: %s\n", prog, err);
+            return EXIT_SDEMU;
+        }
+        emu_replay_close(r);
     }
     if (rs.relay.spec && (n_profiles > 0 || cards > 1)) {
         fprintf(stderr, "%s run: --relay makes one relay card; no --profile or --cards\n", prog);
@@ -896,7 +945,7 @@ static int cmd_run(int argc, char **argv)
         return EXIT_SDEMU;
     }
     /* Refuse a bad profile here, with its position, before anything is started. */
-    for (unsigned i = 0; !rs.relay.spec && i < n_profiles; i++) {
+    for (unsigned i = 0; !rs.relay.spec && !rs.replay && i < n_profiles; i++) {
         emu_profile *p = load_profile(profiles[i]);
         if (!p)
             return EXIT_SDEMU;

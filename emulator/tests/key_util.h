@@ -6,14 +6,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-/* not every test uses every helper */
-#pragma GCC diagnostic ignored "-Wunused-function"
-
-#include "sec_util.h"
+#include "card_test_util.h"
 
 /* Sends header + data (Lc chosen short or extended) + Le to card `c`; returns the SW. */
-static uint16_t send_apdu(emu_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
-                          const uint8_t *data, size_t lc, size_t le)
+static inline uint16_t send_apdu(emu_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+                                 const uint8_t *data, size_t lc, size_t le)
 {
     uint8_t *cmd = malloc(4 + 3 + lc + 3);
     cr_assert_not_null(cmd);
@@ -40,16 +37,12 @@ static uint16_t send_apdu(emu_card *c, uint8_t cla, uint8_t ins, uint8_t p1, uin
         }
         cmd[n++] = (uint8_t)le;
     }
-    uint8_t *exact = malloc(n);
-    cr_assert_not_null(exact);
-    memcpy(exact, cmd, n);
+    uint16_t sw = send_raw(c, cmd, n);
     free(cmd);
-    resp_len = emu_card_transmit(c, exact, n, resp, sizeof resp);
-    free(exact);
-    return (uint16_t)(resp[resp_len - 2] << 8 | resp[resp_len - 1]);
+    return sw;
 }
 
-static size_t unhex(const char *hex, uint8_t *out, size_t cap)
+static inline size_t unhex(const char *hex, uint8_t *out, size_t cap)
 {
     size_t len, pos;
     cr_assert(codec_hex_decode(hex, strlen(hex), out, cap, &len, &pos), "bad hex %s", hex);
@@ -57,7 +50,7 @@ static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 }
 
 /* The public key of a certificate file under vectors/certs/. */
-static EVP_PKEY *cert_key(const char *name)
+static inline EVP_PKEY *cert_key(const char *name)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/certs/%s", SDEMU_VECTORS, name);

@@ -1,28 +1,9 @@
 /* Access rules in-process: enforcement (6982) and satisfaction on the reference card, local
  * PINs and the application switch, AND/OR expressions, defaults, the FCP security attributes
  * (tag AB), and the profile's access keys. */
-#include "sec_util.h"
+#include "card_test_util.h"
 
-TestSuite(access, .init = setup, .fini = teardown);
-
-/* Finds tag `tag` (one-byte tag, one-byte length) among the FCP's top-level DOs. */
-static const uint8_t *fcp_tag(uint8_t tag, size_t *len)
-{
-    cr_assert_geq(data_len(), 2);
-    cr_assert_eq(resp[0], 0x62);
-    size_t off = 2, end = 2 + resp[1];
-    cr_assert_leq(end, data_len());
-    while (off + 2 <= end) {
-        uint8_t t = resp[off], l = resp[off + 1];
-        cr_assert_leq(off + 2 + l, end);
-        if (t == tag) {
-            *len = l;
-            return &resp[off + 2];
-        }
-        off += 2 + (size_t)l;
-    }
-    return NULL;
-}
+TestSuite(access, .init = card_setup, .fini = card_teardown);
 
 static void expect_ab(const char *select, const char *hex)
 {

@@ -2,14 +2,9 @@
  * record pointer, CLA encoding of channels 0-19. */
 #include <stdio.h>
 
-#include "fs_test_util.h"
+#include "card_test_util.h"
 
-static void ref_setup(void)
-{
-    card = card_reference();
-}
-
-TestSuite(channels, .init = ref_setup, .fini = drop_card);
+TestSuite(channels, .init = card_setup, .fini = card_teardown);
 
 Test(channels, open_assigned_and_close)
 {
@@ -64,8 +59,7 @@ Test(channels, cla_encoding)
     static const char *const refused[] = {"04", "05", "06", "07", "08", "0F", "40", "4F", "41"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         char cmd[32];
-        memcpy(cmd, refused[i], 2);
-        strcpy(cmd + 2, " A4 00 0C 02 01 01");
+        snprintf(cmd, sizeof cmd, "%s A4 00 0C 02 01 01", refused[i]);
         uint16_t sw = send(cmd);
         cr_assert(sw == 0x6881 || sw == 0x6882, "%s: %04X", cmd, sw);
     }

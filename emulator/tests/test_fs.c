@@ -1,7 +1,7 @@
 /* File system in-process: SELECT occurrences and templates, binary commands (SFI, odd INS,
  * offsets beyond 32767), CREATE / DELETE / ACTIVATE / DEACTIVATE / TERMINATE and the life
  * cycle, GET / PUT DATA. */
-#include "fs_test_util.h"
+#include "card_test_util.h"
 
 static const char *const fs_yaml =
     "atr: 3B 00\n"
@@ -24,7 +24,7 @@ static void fs_setup(void)
     card = card_from_yaml(fs_yaml);
 }
 
-TestSuite(fs, .init = fs_setup, .fini = drop_card);
+TestSuite(fs, .init = fs_setup, .fini = card_teardown);
 
 Test(fs, partial_df_name_first_next_last_previous)
 {
@@ -158,6 +158,6 @@ Test(fs, reference_card_get_data)
     emu_card *mine = card;
     card = card_reference();
     expect_data("00 CA 5F 20 00", "73 64 74 65 73 74", 0x9000);
-    drop_card();
+    card_teardown();
     card = mine;
 }

@@ -158,11 +158,11 @@ Test(kat, rsa_pkcs1_signature_known_answer_from_the_reference_card)
     uint8_t h[32], sig[256];
     unhex(field(t, "hash"), h, 32);
     cr_assert_eq(unhex(field(t, "sig"), sig, 256), 256);
-    setup();
+    card_setup();
     expect_sw("00 20 00 01 08 " USER_PIN, 0x9000);
     expect_sw("00 22 41 B6 06 80 01 13 84 01 01", 0x9000);
     cr_assert_eq(send_apdu(card, 0x00, 0x2A, 0x9E, 0x9A, h, 32, 256), 0x9000);
     cr_expect(data_len() == 256 && memcmp(resp, sig, 256) == 0);
-    teardown();
+    card_teardown();
     fy_document_destroy(d);
 }

@@ -1,11 +1,11 @@
 /* The card describes itself (ISO/IEC 7816-15): EF.DIR, EF.OD, TokenInfo and every DF read
  * through SELECT / READ BINARY and decoded with codec_p15, compared with the card's real
  * objects. */
-#include "sec_util.h"
+#include "card_test_util.h"
 
 #include "codec_p15.h"
 
-TestSuite(p15, .init = setup, .fini = teardown);
+TestSuite(p15, .init = card_setup, .fini = card_teardown);
 
 static uint8_t file[65536];
 static size_t file_len;

@@ -17,11 +17,20 @@
 static char out[OUT_MAX];
 static char conf[] = "/tmp/sdemu-p15-opensc-XXXXXX";
 
+/* A variable meson test sets (the test fails when it is missing). */
+static const char *need_env(const char *name)
+{
+    const char *v = getenv(name);
+    cr_assert_not_null(v, "%s unset: run through meson test", name);
+    return v;
+}
+
 /* Runs `sdemu run -- /bin/sh -c script` with OpenSC's generic driver enabled; stdout in out[]. */
 static int run_script(const char *script)
 {
     char full[2048];
     snprintf(full, sizeof full, "OPENSC_CONF=%s; export OPENSC_CONF; %s", conf, script);
+    const char *exe = need_env("SDEMU_EXE");
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
     pid_t pid = fork();
@@ -29,7 +38,7 @@ static int run_script(const char *script)
     if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
-        execl(getenv("SDEMU_EXE"), "sdemu", "run", "--", "/bin/sh", "-c", full, (char *)NULL);
+        execl(exe, "sdemu", "run", "--", "/bin/sh", "-c", full, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -50,7 +59,7 @@ static void setup(void)
     const char *tool = getenv("SDEMU_PKCS15_TOOL");
     if (!tool || !*tool)
         cr_skip_test("pkcs15-tool not installed");
-    cr_assert(getenv("SDEMU_EXE"), "run through meson test");
+    need_env("SDEMU_EXE");
     int fd = mkstemp(conf);
     cr_assert_geq(fd, 0);
     const char text[] = "app default { enable_default_driver = true; }\n";
@@ -87,7 +96,7 @@ static void has(const char *blk, const char *want)
 Test(p15_opensc, dump_lists_pins_keys_certificates)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s --dump", getenv("SDEMU_PKCS15_TOOL"));
+    snprintf(cmd, sizeof cmd, "%s --dump", need_env("SDEMU_PKCS15_TOOL"));
     cr_assert_eq(run_script(cmd), 0, "%s", out);
     char b[4096];
     has(block("PKCS#15 Card [sdtest reference card]", b, sizeof b), "Manufacturer ID: sdemu");
@@ -130,14 +139,14 @@ static int pem_to_der(const char *pem, uint8_t **der)
 static void read_back(const char *file, const char *id)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s", getenv("SDEMU_CERTS"), file);
+    snprintf(path, sizeof path, "%s/%s", need_env("SDEMU_CERTS"), file);
     FILE *f = fopen(path, "rb");
     cr_assert_not_null(f, "%s", path);
     static uint8_t want[8192];
     size_t wn = fread(want, 1, sizeof want, f);
     fclose(f);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s --read-certificate %s", getenv("SDEMU_PKCS15_TOOL"), id);
+    snprintf(cmd, sizeof cmd, "%s --read-certificate %s", need_env("SDEMU_PKCS15_TOOL"), id);
     cr_assert_eq(run_script(cmd), 0, "%s", out);
     uint8_t *der;
     int n = pem_to_der(out, &der);
@@ -150,7 +159,7 @@ Test(p15_opensc, read_certificate_returns_each_certificate_byte_for_byte)
 {
     /* the iDs are SHA-1 of the public keys (the dump above lists them) */
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s --list-certificates", getenv("SDEMU_PKCS15_TOOL"));
+    snprintf(cmd, sizeof cmd, "%s --list-certificates", need_env("SDEMU_PKCS15_TOOL"));
     cr_assert_eq(run_script(cmd), 0, "%s", out);
     char ids[2][64];
     const char *p = out;

@@ -1,12 +1,12 @@
 /* PIN objects in-process: VERIFY (status query, logout, counters, blocking), CHANGE REFERENCE
  * DATA, RESET RETRY COUNTER, ENABLE/DISABLE VERIFICATION REQUIREMENT, encodings, persistence
  * order, GET CHALLENGE. */
-#include "sec_util.h"
+#include "card_test_util.h"
 
 /* The internal header gives the persistence hook and the PIN counters. */
 #include "emu_card_internal.h"
 
-TestSuite(pin, .init = setup, .fini = teardown);
+TestSuite(pin, .init = card_setup, .fini = card_teardown);
 
 /* ---- VERIFY ---- */
 

@@ -6,7 +6,7 @@
 
 #include "key_util.h"
 
-TestSuite(pso, .init = setup, .fini = teardown);
+TestSuite(pso, .init = card_setup, .fini = card_teardown);
 
 #define VERIFY_USER "00 20 00 01 08 " USER_PIN
 /* SHA-256("sample") */
@@ -78,6 +78,7 @@ Test(pso, rsa_pkcs1_over_a_digestinfo_verifies_with_the_certificate)
     user();
     uint8_t di[51];
     size_t l = unhex("3031300d060960864801650304020105000420", di, sizeof di);
+    cr_assert_eq(l, sizeof di - 32, "the DigestInfo header leaves room for the hash");
     memcpy(di + l, hash32, 32);
     cr_assert_eq(mse(0x41, 0xB6, 0x10, 0x84, 0x01), 0x9000);
     uint8_t sig[512];

@@ -2,7 +2,7 @@
  * RECORD, by number, current, first/last/next/previous and SFI; cyclic EFs; 6A83. */
 #include <stdio.h>
 
-#include "fs_test_util.h"
+#include "card_test_util.h"
 
 static const char *const rec_yaml = "atr: 3B 00\n"
                                     "files:\n"
@@ -17,18 +17,13 @@ static const char *const rec_yaml = "atr: 3B 00\n"
                                     "       access: {append: always}}\n"
                                     "    - {fid: '1003', type: ef, size: 4}\n";
 
-static void ref_setup(void)
-{
-    card = card_reference();
-}
-
 static void rec_setup(void)
 {
     card = card_from_yaml(rec_yaml);
 }
 
-TestSuite(records, .init = ref_setup, .fini = drop_card);
-TestSuite(records2, .init = rec_setup, .fini = drop_card);
+TestSuite(records, .init = card_setup, .fini = card_teardown);
+TestSuite(records2, .init = rec_setup, .fini = card_teardown);
 
 Test(records, reference_ef_0103_five_records_of_byte_n)
 {

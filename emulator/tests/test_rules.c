@@ -3,9 +3,9 @@
  * through SELECT), the ATR's card capabilities checked against the transport, and the new
  * rules surviving a state save / load. */
 #include "emu_card_internal.h"
-#include "sec_util.h"
+#include "card_test_util.h"
 
-TestSuite(rules, .init = setup, .fini = teardown);
+TestSuite(rules, .init = card_setup, .fini = card_teardown);
 
 /* Counts the bytes of a hex string. */
 static size_t hex_len(const char *hex)
@@ -30,25 +30,6 @@ static const char *create(const char *inner)
     static char fcp[2048];
     snprintf(fcp, sizeof fcp, "62 %02zX %s", hex_len(inner), inner);
     return with_data("00 E0 00 00", fcp);
-}
-
-/* The value of tag `tag` among the FCP's top-level DOs (one-byte tags and lengths). */
-static const uint8_t *fcp_tag(uint8_t tag, size_t *len)
-{
-    cr_assert_geq(data_len(), 2);
-    cr_assert_eq(resp[0], 0x62);
-    size_t off = 2, end = 2 + resp[1];
-    cr_assert_leq(end, data_len());
-    while (off + 2 <= end) {
-        uint8_t t = resp[off], l = resp[off + 1];
-        cr_assert_leq(off + 2 + l, end);
-        if (t == tag) {
-            *len = l;
-            return &resp[off + 2];
-        }
-        off += 2 + (size_t)l;
-    }
-    return NULL;
 }
 
 /* SELECT by FID (P2 04) on `c` and compare the FCP's AB value with `hex`. */
@@ -510,7 +491,7 @@ Test(rules, created_file_rules_survive_save_and_load)
     size_t len = 0;
     cr_assert_eq(emu_card_state_save(card, &buf, &len), 0);
     emu_card_free(card);
-    setup();
+    card_setup();
     emu_error err;
     cr_assert_eq(emu_card_state_load(card, buf, len, &err), 0, "load: %s", err.message);
     free(buf);

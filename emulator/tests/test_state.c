@@ -1,26 +1,13 @@
 /* The card's non-volatile state: save / load round trip, refusal of truncated, extended,
  * corrupted, malformed and foreign states (card unchanged), the persistence hook's order, and
  * the PIN counter accessors. */
-#include "sec_util.h"
+#include "card_test_util.h"
 
 #include <openssl/evp.h>
 
-TestSuite(state, .init = setup, .fini = teardown);
+TestSuite(state, .init = card_setup, .fini = card_teardown);
 
 #define NEW_PIN "39 38 37 36 FF FF FF FF"
-
-/* A fresh card from the reference profile, powered on. */
-static emu_card *fresh_card(void)
-{
-    emu_error err;
-    emu_profile *p = emu_profile_load(SDEMU_DEFAULT_PROFILE, &err);
-    cr_assert_not_null(p);
-    emu_card *c = emu_card_new(p);
-    emu_profile_free(p);
-    cr_assert_not_null(c);
-    emu_card_power_on(c);
-    return c;
-}
 
 static uint8_t *save(const emu_card *c, size_t *len)
 {
@@ -93,7 +80,7 @@ Test(state, round_trip_preserves_contents_files_records_and_pins)
     change_everything(card);
     size_t len;
     uint8_t *buf = save(card, &len);
-    emu_card *other = fresh_card();
+    emu_card *other = card_reference();
     emu_error err;
     cr_assert_eq(load(other, buf, len, &err), 0, "%s", err.message);
     assert_state_is(other, buf, len); /* canonical: the same bytes again */
@@ -171,7 +158,7 @@ Test(state, every_prefix_is_refused_and_the_card_unchanged)
     change_everything(card);
     size_t len;
     uint8_t *buf = save(card, &len);
-    emu_card *other = fresh_card();
+    emu_card *other = card_reference();
     size_t flen;
     uint8_t *fresh = save(other, &flen);
     emu_error err;
@@ -211,7 +198,7 @@ Test(state, every_bit_flip_is_refused)
     expect_sw("00 20 00 01 08 " WRONG_PIN, 0x63C2);
     size_t len;
     uint8_t *buf = save(card, &len);
-    emu_card *other = fresh_card();
+    emu_card *other = card_reference();
     size_t flen;
     uint8_t *fresh = save(other, &flen);
     for (size_t i = 0; i < len; i++) {
@@ -356,7 +343,7 @@ Test(state, hook_sees_the_decremented_counter_before_the_comparison)
     hook_ok = false; /* the write of the decremented counter fails: no comparison */
     expect_sw("00 20 00 01 08 " USER_PIN, 0x6581);
     cr_assert_eq(n_seen, 1);
-    emu_card *other = fresh_card();
+    emu_card *other = card_reference();
     cr_assert_eq(load(other, last_state, last_len, NULL), 0);
     unsigned tries;
     cr_assert_eq(emu_card_pin_tries(other, 0x01, NULL, &tries), 0);
@@ -439,7 +426,7 @@ Test(state, load_is_made_durable_or_refused_with_the_card_unchanged)
     change_everything(card);
     size_t len, flen;
     uint8_t *buf = save(card, &len);
-    emu_card *other = fresh_card();
+    emu_card *other = card_reference();
     uint8_t *fresh = save(other, &flen);
     emu_card_set_persist(other, hook, &n_seen);
     hook_ok = false; /* the new state cannot be written: the old one stays */

@@ -2,7 +2,7 @@
  * and off, command chaining on and off. */
 #include <stdio.h>
 
-#include "fs_test_util.h"
+#include "card_test_util.h"
 
 #define FILES                                                                                      \
     "files:\n  children:\n    - {fid: '0101', type: ef, size: 300,\n"                              \
@@ -13,19 +13,14 @@ static void t0_setup(void)
     card = card_from_yaml("atr: 3B 00\ntransport: {protocol: t0, extended_length: false}\n" FILES);
 }
 
-static void ref_setup(void)
-{
-    card = card_reference();
-}
-
 static void plain_setup(void)
 {
     card = card_from_yaml("atr: 3B 00\n" FILES);
 }
 
-TestSuite(t0, .init = t0_setup, .fini = drop_card);
-TestSuite(ref, .init = ref_setup, .fini = drop_card);
-TestSuite(plain, .init = plain_setup, .fini = drop_card);
+TestSuite(t0, .init = t0_setup, .fini = card_teardown);
+TestSuite(ref, .init = card_setup, .fini = card_teardown);
+TestSuite(plain, .init = plain_setup, .fini = card_teardown);
 
 Test(t0, select_answers_61xx_and_get_response_serves_it)
 {

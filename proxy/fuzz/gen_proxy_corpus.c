@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "isoiec23465.h"
+#include "px_fuzz_drive.h"
 #include "px_handle.h"
 #include "px_transport.h"
 
@@ -87,22 +88,7 @@ int main(int argc, char **argv)
     isoIec23465_SecurityDevice *dev = NULL;
     if (px_connect_transport(&t, &info, &dev) != isoIec23465_Success)
         return 1;
-    isoIec23465_RootApplication *root = NULL;
-    isoIec23465_SecurityDevice_getRootApplication(dev, &root);
-    static const char *const labels[] = {"public-256", "app-hello", "public-4096"};
-    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        isoIec23465_DataContainer *dc = NULL;
-        if (isoIec23465_SecurityDeviceApplication_findObject(root, labels[i], &dc) !=
-            isoIec23465_Success)
-            continue;
-        static uint8_t buf[65536];
-        size_t n = 0, len = sizeof buf;
-        (void)isoIec23465_DataContainer_getSize(dc, &n);
-        (void)isoIec23465_DataContainer_getData(dc, buf, &len);
-        len = sizeof buf;
-        (void)isoIec23465_DataContainer_getDataRange(dc, 3, 40, buf, &len);
-        isoIec23465_Object_release(dc);
-    }
+    px_fuzz_drive(dev);
     isoIec23465_disconnectSecurityDevice(dev);
     fclose(r.out);
     if (r.commands)

@@ -16,6 +16,8 @@ static SCARDCONTEXT ctx;
 static SCARDHANDLE card;
 static DWORD proto;
 static const char *reader;
+/* From the environment `sdemu run` gives; checked once in main(). */
+static const char *sdemu_exe, *control, *sandbox;
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
 {
@@ -39,7 +41,7 @@ static int ctl_on(const char *sock, char *out, size_t cap, const char *w1, const
     if (pid == 0) {
         dup2(p[1], 1);
         close(p[0]);
-        execl(getenv("SDEMU_EXE"), "sdemu", "ctl", sock, w1, w2, w3, w4, (char *)NULL);
+        execl(sdemu_exe, "sdemu", "ctl", sock, w1, w2, w3, w4, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -63,7 +65,7 @@ static void ctl_expect(const char *expect, const char *w1, const char *w2, const
                        const char *w4)
 {
     char out[1100];
-    int st = ctl_on(getenv("SDEMU_CONTROL"), out, sizeof out, w1, w2, w3, w4);
+    int st = ctl_on(control, out, sizeof out, w1, w2, w3, w4);
     if (strncmp(out, expect, strlen(expect)) != 0 || (st == 0) != (strncmp(out, "ok", 2) == 0))
         die("ctl %s: expected '%s', got '%s' (status %d)", w1, expect, out, st);
 }
@@ -206,7 +208,7 @@ static void scenario_fault_drop(void)
 static void scenario_snapshot(void)
 {
     char snap[256], a1[300], a2[300];
-    snprintf(snap, sizeof snap, "%s/snap.state", getenv("SDEMU_SANDBOX"));
+    snprintf(snap, sizeof snap, "%s/snap.state", sandbox);
     snprintf(a1, sizeof a1, "%s", snap);
     connect_card();
     ctl_expect("ok snapshot", "snapshot", a1, NULL, NULL);
@@ -303,7 +305,7 @@ static void scenario_two_cards(void)
     char first[256], second[256], out1[1100], out2[1100];
     snprintf(first, sizeof first, "%.*s", (int)(nl - controls), controls);
     snprintf(second, sizeof second, "%s", nl + 1);
-    if (strcmp(first, getenv("SDEMU_CONTROL")) != 0)
+    if (strcmp(first, control) != 0)
         die("SDEMU_CONTROL is not the first of SDEMU_CONTROLS");
     if (ctl_on(first, out1, sizeof out1, "status", NULL, NULL, NULL) != 0 ||
         ctl_on(second, out2, sizeof out2, "status", NULL, NULL, NULL) != 0)
@@ -319,8 +321,11 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     reader = getenv("SDEMU_READER");
-    if (!reader || !getenv("SDEMU_CONTROL") || !getenv("SDEMU_EXE"))
-        die("SDEMU_READER, SDEMU_CONTROL and SDEMU_EXE must be set");
+    control = getenv("SDEMU_CONTROL");
+    sdemu_exe = getenv("SDEMU_EXE");
+    sandbox = getenv("SDEMU_SANDBOX");
+    if (!reader || !control || !sdemu_exe || !sandbox)
+        die("SDEMU_READER, SDEMU_CONTROL, SDEMU_EXE and SDEMU_SANDBOX must be set");
     LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
     if (rv != SCARD_S_SUCCESS)
         die("SCardEstablishContext: %s", pcsc_stringify_error(rv));

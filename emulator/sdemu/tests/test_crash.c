@@ -6,16 +6,12 @@
  * SDEMU_EXE comes from meson. */
 #include <criterion/criterion.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,10 +20,11 @@
 #include "codec_bytes.h"
 #include "emu_card.h"
 #include "emu_profile.h"
+#include "fake_vpcd.h"
 
 #define KILLS 30
 #define TIME_BOUND_S 120 /* the loop stops early past this (a bound, not an assertion) */
-#define IO_TIMEOUT_MS 10000
+#define IO_TIMEOUT_MS FAKE_VPCD_TIMEOUT_MS
 #define EF_LEN 16
 
 static const char *env_path(const char *name)
@@ -35,69 +32,6 @@ static const char *env_path(const char *name)
     const char *v = getenv(name);
     cr_assert(v && *v, "%s is not set (run through meson test)", name);
     return v;
-}
-
-/* ---- the fake vpcd ---- */
-
-static int listen_loopback(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(listen(fd, 4), 0);
-    socklen_t len = sizeof a;
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static int accept_card(int lfd)
-{
-    struct pollfd p = {.fd = lfd, .events = POLLIN};
-    cr_assert_eq(poll(&p, 1, IO_TIMEOUT_MS), 1, "the card did not connect");
-    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    cr_assert_geq(fd, 0);
-    return fd;
-}
-
-static void send_frame(int fd, const uint8_t *payload, size_t len)
-{
-    uint8_t buf[2 + 300];
-    cr_assert_leq(len, 300);
-    buf[0] = (uint8_t)(len >> 8);
-    buf[1] = (uint8_t)len;
-    memcpy(buf + 2, payload, len);
-    cr_assert_eq(send(fd, buf, len + 2, MSG_NOSIGNAL), (ssize_t)(len + 2));
-}
-
-/* Reads exactly n bytes within timeout_ms; false on EOF, error or timeout. */
-static bool read_exact(int fd, uint8_t *buf, size_t n, int timeout_ms)
-{
-    size_t got = 0;
-    while (got < n) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, timeout_ms) != 1)
-            return false;
-        ssize_t r = recv(fd, buf + got, n - got, 0);
-        if (r <= 0)
-            return false;
-        got += (size_t)r;
-    }
-    return true;
-}
-
-/* One response frame; returns its length, or -1 when none came (timeout_ms). */
-static int recv_frame(int fd, uint8_t *resp, size_t cap, int timeout_ms)
-{
-    uint8_t hdr[2];
-    if (!read_exact(fd, hdr, 2, timeout_ms))
-        return -1;
-    size_t len = (size_t)hdr[0] << 8 | hdr[1];
-    cr_assert_leq(len, cap);
-    if (!read_exact(fd, resp, len, timeout_ms))
-        return -1;
-    return (int)len;
 }
 
 static size_t hex(const char *text, uint8_t *out, size_t cap)
@@ -116,9 +50,7 @@ static uint16_t sw_of(const uint8_t *resp, int len)
 /* Sends an APDU and waits for its answer; returns the SW. */
 static uint16_t exchange(int fd, const uint8_t *cmd, size_t len, uint8_t *resp, int *rlen)
 {
-    send_frame(fd, cmd, len);
-    *rlen = recv_frame(fd, resp, 300, IO_TIMEOUT_MS);
-    cr_assert_geq(*rlen, 2, "no answer from the card");
+    *rlen = (int)fake_vpcd_exchange(fd, cmd, len, resp, 300);
     return sw_of(resp, *rlen);
 }
 
@@ -304,7 +236,7 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
     snprintf(tmp, sizeof tmp, "%s.tmp", state);
     snprintf(log, sizeof log, "%s/card.log", dir);
     uint16_t port;
-    int lfd = listen_loopback(&port);
+    int lfd = fake_vpcd_listen(&port);
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     model m = {3, 5, 0};
     unsigned next_ver = 1;
@@ -315,9 +247,9 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
     int rlen;
     while (kills < KILLS && time(NULL) - start < TIME_BOUND_S) {
         pid_t pid = start_card(exe, profile_path, port, state, log);
-        int fd = accept_card(lfd);
+        int fd = fake_vpcd_accept(lfd);
         uint8_t on = 0x01;
-        send_frame(fd, &on, 1);
+        fake_vpcd_send_frame(fd, &on, 1);
         size_t n = hex("00 A4 00 0C 02 01 01", cmd, sizeof cmd);
         cr_assert_eq(exchange(fd, cmd, n, resp, &rlen), 0x9000);
         /* the card agrees with what the model knows */
@@ -354,12 +286,12 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
                 n += EF_LEN;
             }
             bool last = s == steps - 1;
-            send_frame(fd, cmd, n);
+            fake_vpcd_send_frame(fd, cmd, n);
             if (last) {
                 /* kill while the command may be anywhere: before, during or after the write */
                 sleep_us(rand() % 3000);
                 kill_card(pid);
-                rlen = recv_frame(fd, resp, sizeof resp, 200);
+                rlen = fake_vpcd_recv_frame(fd, resp, sizeof resp, 200);
                 if (rlen >= 2)
                     answered(&m, o, ver, sw_of(resp, rlen));
                 else {
@@ -368,7 +300,7 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
                 }
                 break;
             }
-            rlen = recv_frame(fd, resp, sizeof resp, IO_TIMEOUT_MS);
+            rlen = fake_vpcd_recv_frame(fd, resp, sizeof resp, IO_TIMEOUT_MS);
             cr_assert_geq(rlen, 2, "no answer from the card");
             sw = sw_of(resp, rlen);
             answered(&m, o, ver, sw);
@@ -406,7 +338,7 @@ Test(crash, a_corrupted_state_file_is_refused_at_start)
         fputc('x', f);
     fclose(f);
     uint16_t port;
-    int lfd = listen_loopback(&port);
+    int lfd = fake_vpcd_listen(&port);
     pid_t pid = start_card(exe, SDEMU_DEFAULT_PROFILE, port, state, log);
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);

@@ -3,18 +3,14 @@
  * trace line and both versions, and answered 6F00 from then on. SDEMU_EXE comes from meson. */
 #include <criterion/criterion.h>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define IO_TIMEOUT_MS 10000
+#include "fake_vpcd.h"
 
 static char dir[64], trace_path[128], log_path[128];
 
@@ -47,60 +43,6 @@ static void teardown(void)
     unlink(trace_path);
     unlink(log_path);
     rmdir(dir);
-}
-
-static int listen_loopback(uint16_t *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    cr_assert_eq(listen(fd, 4), 0);
-    socklen_t len = sizeof a;
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static int accept_card(int lfd)
-{
-    struct pollfd p = {.fd = lfd, .events = POLLIN};
-    cr_assert_eq(poll(&p, 1, IO_TIMEOUT_MS), 1, "the card did not connect");
-    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    cr_assert_geq(fd, 0);
-    return fd;
-}
-
-static bool read_exact(int fd, uint8_t *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, IO_TIMEOUT_MS) != 1)
-            return false;
-        ssize_t r = recv(fd, buf + got, n - got, 0);
-        if (r <= 0)
-            return false;
-        got += (size_t)r;
-    }
-    return true;
-}
-
-/* Sends one frame and reads the reply frame; returns the reply length. */
-static size_t exchange(int fd, const uint8_t *payload, size_t len, uint8_t *resp, size_t cap)
-{
-    uint8_t buf[2 + 64];
-    cr_assert_leq(len, 64);
-    buf[0] = (uint8_t)(len >> 8);
-    buf[1] = (uint8_t)len;
-    memcpy(buf + 2, payload, len);
-    cr_assert_eq(send(fd, buf, len + 2, MSG_NOSIGNAL), (ssize_t)(len + 2));
-    uint8_t hdr[2];
-    cr_assert(read_exact(fd, hdr, 2), "no answer from the card");
-    size_t n = (size_t)hdr[0] << 8 | hdr[1];
-    cr_assert_leq(n, cap);
-    cr_assert(read_exact(fd, resp, n));
-    return n;
 }
 
 static pid_t start_card(uint16_t port)
@@ -149,21 +91,21 @@ static const uint8_t rb[] = {0x00, 0xB0, 0x00, 0x00, 0x04};
 Test(replay, follows_the_trace_and_exits_0, .init = setup, .fini = teardown)
 {
     uint16_t port;
-    int lfd = listen_loopback(&port);
+    int lfd = fake_vpcd_listen(&port);
     pid_t pid = start_card(port);
-    int fd = accept_card(lfd);
+    int fd = fake_vpcd_accept(lfd);
     uint8_t r[300];
-    size_t n = exchange(fd, atr_req, 1, r, sizeof r);
+    size_t n = fake_vpcd_exchange(fd, atr_req, 1, r, sizeof r);
     cr_assert_eq(n, 10);
     cr_assert_eq(r[0], 0x3B);
     cr_assert_eq(r[9], 0xD9);
-    n = exchange(fd, sel, sizeof sel, r, sizeof r);
+    n = fake_vpcd_exchange(fd, sel, sizeof sel, r, sizeof r);
     cr_assert_eq(n, 2);
     cr_assert_eq(r[0], 0x90);
-    n = exchange(fd, chal, sizeof chal, r, sizeof r); /* Le matches the ?? wildcard */
+    n = fake_vpcd_exchange(fd, chal, sizeof chal, r, sizeof r); /* Le matches the ?? wildcard */
     cr_assert_eq(n, 10);
     cr_assert_eq(r[0], 0x11);
-    n = exchange(fd, rb, sizeof rb, r, sizeof r);
+    n = fake_vpcd_exchange(fd, rb, sizeof rb, r, sizeof r);
     cr_assert_eq(n, 6);
     cr_assert_eq(r[3], 0x04);
     close(fd);
@@ -175,18 +117,19 @@ Test(replay, follows_the_trace_and_exits_0, .init = setup, .fini = teardown)
 Test(replay, first_departure_reported_then_6f00, .init = setup, .fini = teardown)
 {
     uint16_t port;
-    int lfd = listen_loopback(&port);
+    int lfd = fake_vpcd_listen(&port);
     pid_t pid = start_card(port);
-    int fd = accept_card(lfd);
+    int fd = fake_vpcd_accept(lfd);
     uint8_t r[300];
-    exchange(fd, sel, sizeof sel, r, sizeof r);
-    exchange(fd, chal, sizeof chal, r, sizeof r);
+    fake_vpcd_exchange(fd, sel, sizeof sel, r, sizeof r);
+    fake_vpcd_exchange(fd, chal, sizeof chal, r, sizeof r);
     static const uint8_t rb_other[] = {0x00, 0xB0, 0x00, 0x02, 0x04}; /* P2 differs */
-    size_t n = exchange(fd, rb_other, sizeof rb_other, r, sizeof r);
+    size_t n = fake_vpcd_exchange(fd, rb_other, sizeof rb_other, r, sizeof r);
     cr_assert_eq(n, 2);
     cr_assert_eq(r[0], 0x6F);
     cr_assert_eq(r[1], 0x00);
-    n = exchange(fd, rb, sizeof rb, r, sizeof r); /* even the recorded one, from then on */
+    n = fake_vpcd_exchange(fd, rb, sizeof rb, r,
+                           sizeof r); /* even the recorded one, from then on */
     cr_assert_eq(n, 2);
     cr_assert_eq(r[0], 0x6F);
     close(fd);
@@ -207,7 +150,7 @@ Test(replay, malformed_trace_refused_with_file_line, .init = setup, .fini = tear
     fputs("# sdtrace 1\n@0 ch0 0ms\n> 00 A4\n< 9\n", f);
     fclose(f);
     uint16_t port;
-    int lfd = listen_loopback(&port);
+    int lfd = fake_vpcd_listen(&port);
     pid_t pid = start_card(port);
     cr_assert_eq(wait_card(pid), 1);
     close(lfd);
