@@ -38,9 +38,12 @@ emu_card *emu_card_new(const emu_profile *profile)
         return NULL;
     }
     /* the fingerprint leaves out generated material (emu_state.c): taken before generation */
-    if (!emu_state_fingerprint(card)) {
-        emu_card_free(card);
-        return NULL;
+    if (!emu_profile_cached_fingerprint(profile, card->profile_id)) {
+        if (!emu_state_fingerprint(card)) {
+            emu_card_free(card);
+            return NULL;
+        }
+        emu_profile_cache_fingerprint(profile, card->profile_id);
     }
     for (uint16_t i = 0; i < card->keys.count; i++) {
         emu_key *k = &card->keys.keys[i];

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 
 #include "codec_bytes.h"
 #include "emu_fs.h"
+#include "emu_state.h"
 #include "emu_card_internal.h"
 #include "emu_key.h"
 #include "emu_p15.h"
@@ -40,6 +42,13 @@ struct emu_profile {
     emu_pin_table pins;
     emu_key_table keys;
     bool pkcs15; /* publish the 7816-15 application (emu_p15.c) */
+    /* The state fingerprint of a card fresh from this profile: the same for every card, and
+     * costly (it encodes every key), so the first card computes it and the others copy it. */
+    struct fingerprint_cache {
+        atomic_flag claimed;
+        atomic_bool valid;
+        uint8_t id[EMU_STATE_FINGERPRINT_LEN];
+    } * fingerprint;
 };
 
 typedef struct loader {
@@ -1919,7 +1928,9 @@ emu_profile *emu_profile_load_buffer(const char *yaml, size_t len, const char *n
     emu_profile *p = calloc(1, sizeof *p);
     emu_file *files = calloc(EMU_MAX_FILES, sizeof *files);
     loader L = {.err = err, .name = name, .base_dir = base_dir, .p = p, .total_data = 0};
-    bool ok = p && files;
+    if (p)
+        p->fingerprint = calloc(1, sizeof *p->fingerprint); /* zero: not claimed, not valid */
+    bool ok = p && files && p->fingerprint;
     if (!ok) {
         free(files);
         files = NULL;
@@ -2002,7 +2013,26 @@ void emu_profile_free(emu_profile *profile)
     emu_key_table_clear(&profile->keys);
     free(profile->label);
     free(profile->serial);
+    free(profile->fingerprint);
     free(profile);
+}
+
+bool emu_profile_cached_fingerprint(const emu_profile *profile, uint8_t *out)
+{
+    if (!atomic_load_explicit(&profile->fingerprint->valid, memory_order_acquire))
+        return false;
+    memcpy(out, profile->fingerprint->id, EMU_STATE_FINGERPRINT_LEN);
+    return true;
+}
+
+void emu_profile_cache_fingerprint(const emu_profile *profile, const uint8_t *id)
+{
+    struct fingerprint_cache *fp = profile->fingerprint;
+    /* one writer, elected by the flag; readers wait for `valid` */
+    if (atomic_flag_test_and_set_explicit(&fp->claimed, memory_order_acq_rel))
+        return;
+    memcpy(fp->id, id, EMU_STATE_FINGERPRINT_LEN);
+    atomic_store_explicit(&fp->valid, true, memory_order_release);
 }
 
 const uint8_t *emu_profile_atr(const emu_profile *profile, size_t *len)

@@ -16,4 +16,11 @@ struct emu_card;
  * it in card->profile_id. Returns false when out of memory. */
 bool emu_state_fingerprint(struct emu_card *card);
 
+/* The fingerprint cache of a profile (emu_profile.c): emu_card_new computes the fingerprint
+ * once per profile. `cached` copies it into out (EMU_STATE_FINGERPRINT_LEN bytes) and answers
+ * true when known; `cache` keeps the first one given. Safe from several threads. */
+struct emu_profile;
+bool emu_profile_cached_fingerprint(const struct emu_profile *profile, uint8_t *out);
+void emu_profile_cache_fingerprint(const struct emu_profile *profile, const uint8_t *id);
+
 #endif
