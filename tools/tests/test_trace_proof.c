@@ -170,6 +170,25 @@ static bool fcp_without_ab(const uint8_t *resp, size_t len, uint8_t *out, size_t
     return true;
 }
 
+/* The text of key `ref` in a captured profile (up to the next list item or mapping key at a
+ * smaller indent), copied into out; false when the profile has no such key. */
+static bool key_block(const char *yaml, unsigned ref, char *out, size_t cap)
+{
+    char head[32];
+    snprintf(head, sizeof head, "- ref: 0x%02X\n", ref);
+    const char *b = strstr(yaml, head);
+    if (!b)
+        return false;
+    const char *e = strstr(b + 1, "- ref: 0x");
+    const char *ch = strstr(b, "children:");
+    if (!e || (ch && ch < e))
+        e = ch ? ch : b + strlen(b);
+    size_t n = (size_t)(e - b) < cap - 1 ? (size_t)(e - b) : cap - 1;
+    memcpy(out, b, n);
+    out[n] = '\0';
+    return true;
+}
+
 Test(trace_proof, captured_card_differs_only_where_the_capture_declared_pcscd)
 {
     /* Capture the reference card through PC/SC, check the profile. */
@@ -179,6 +198,44 @@ Test(trace_proof, captured_card_differs_only_where_the_capture_declared_pcscd)
     sh("\"$SDEMU_EXE\" check \"$DIR/card.yaml\" && cat \"$DIR/card.yaml\"");
     expect_status(0);
     cr_assert_not_null(strstr(r.out, "not captured: access rules"), "%s", r.out);
+
+    /* Keys from the 7816-15 description: the reference card's keys 01..04, each a fresh key of
+     * the same type, size, label and use rule, listed as a substitution; no certificate is
+     * attached to a fresh key (the certificate EFs stay files, listed too). */
+    static const struct {
+        unsigned ref;
+        const char *type, *size, *label, *usage;
+    } want[] = {
+        {0x01, "type: rsa", "size: 2048", "RSA signature key", "[sign, verify, internal_auth]"},
+        {0x02, "type: rsa", "size: 2048", "RSA decryption key", "[decrypt, encrypt]"},
+        {0x03, "type: ec", "curve: p256", "EC P-256 key", "[sign, verify, derive, internal_auth]"},
+        {0x04, "type: aes", "size: 128", "AES-128 key",
+         "[decrypt, encrypt, internal_auth, external_auth, mac]"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char block[1024], label[96], comment[160];
+        cr_assert(key_block(r.out, want[i].ref, block, sizeof block), "no key %02X in\n%s",
+                  want[i].ref, r.out);
+        snprintf(label, sizeof label, "label: \"%s\"", want[i].label);
+        cr_assert_not_null(strstr(block, want[i].type), "key %02X:\n%s", want[i].ref, block);
+        cr_assert_not_null(strstr(block, want[i].size), "key %02X:\n%s", want[i].ref, block);
+        cr_assert_not_null(strstr(block, label), "key %02X:\n%s", want[i].ref, block);
+        cr_assert_not_null(strstr(block, want[i].usage), "key %02X:\n%s", want[i].ref, block);
+        cr_assert_not_null(strstr(block, "access: {use: pin01}"), "key %02X:\n%s", want[i].ref,
+                           block);
+        cr_assert_not_null(strstr(block, "generate: true"), "key %02X:\n%s", want[i].ref, block);
+        cr_assert_null(strstr(block, "certificate"), "key %02X:\n%s", want[i].ref, block);
+        snprintf(comment, sizeof comment, "#   - key %02X \"%s\": a %s key cannot be read; a fresh",
+                 want[i].ref, want[i].label, want[i].ref == 0x04 ? "secret" : "private");
+        cr_assert_not_null(strstr(r.out, comment), "no substitution comment '%s'", comment);
+    }
+    cr_assert_not_null(strstr(r.out, "(3F00/5015/4301): kept as a file, not attached to a key "
+                                     "(its key 01 is a fresh key)"),
+                       "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "(3F00/5015/4302): kept as a file, not attached to a key "
+                                     "(its key 03 is a fresh key)"),
+                       "%s", r.out);
+    cr_assert_null(strstr(r.out, "- ref: 0x05"), "the empty slot 05 has no private key to list");
 
     /* The same read-only case against a card of each profile, through PC/SC, recorded by a
      * relay card in front of it (the relay's trace holds every exchange of every connection;
