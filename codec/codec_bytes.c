@@ -76,7 +76,7 @@ bool codec_write_u16be(codec_writer *w, uint16_t v)
     return codec_write_bytes(w, b, sizeof b);
 }
 
-static int hex_digit(char c)
+int codec_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -104,12 +104,12 @@ bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t ca
             i++;
             continue;
         }
-        int hi = hex_digit(text[i]);
+        int hi = codec_hex_digit(text[i]);
         if (hi < 0)
             goto fail;
         if (i + 1 == text_len)
             goto fail; /* odd trailing digit */
-        int lo = hex_digit(text[i + 1]);
+        int lo = codec_hex_digit(text[i + 1]);
         if (lo < 0) {
             i++; /* the offending character is the second one (a separator inside a pair too) */
             goto fail;

@@ -939,17 +939,6 @@ void emu_card_set_persist(emu_card *card, emu_persist_fn fn, void *ctx)
     card->persist_ctx = fn ? ctx : NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The DF a path of FIDs from the MF names ("5000", "3F00/5000", "5000 5001"), or EMU_NONE. */
 static uint16_t df_of_path(const emu_card *card, const char *path)
 {
@@ -964,7 +953,7 @@ static uint16_t df_of_path(const emu_card *card, const char *path)
                 return EMU_NONE;
             continue;
         }
-        int v = hexval(*c);
+        int v = codec_hex_digit(*c);
         if (v < 0)
             return EMU_NONE;
         if (hi < 0) {

@@ -58,6 +58,9 @@ bool codec_write_bytes(codec_writer *w, const uint8_t *src, size_t n);
 bool codec_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *out_len,
                       size_t *err_pos);
 
+/* The value 0..15 of a hexadecimal digit (either case), or -1 for any other character. */
+int codec_hex_digit(int c);
+
 /* Writes `len` bytes as upper-case hex with a space between bytes into out (NUL-terminated,
  * truncated to fit `cap`). Returns the number of characters the full text needs, excluding NUL. */
 size_t codec_hex_encode(const uint8_t *data, size_t len, char *out, size_t cap);

@@ -13,26 +13,11 @@
 
 #include "codec_bytes.h"
 #include "emu_vpcd_card.h"
+#include "emu_say.h"
 
 #define MAX_TOKENS 5
 /* A snapshot larger than this is not a state file of ours. */
 #define SNAPSHOT_MAX (256u * 1024u * 1024u)
-
-/* Writes a message into buf (when there is room for one). */
-__attribute__((format(printf, 3, 0))) static void vsay(char *buf, size_t cap, const char *fmt,
-                                                       va_list ap)
-{
-    if (buf && cap != 0)
-        vsnprintf(buf, cap, fmt, ap);
-}
-
-__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(buf, cap, fmt, ap);
-    va_end(ap);
-}
 
 typedef struct token {
     const uint8_t *p;
@@ -63,12 +48,12 @@ static int tokenize(const char *line, size_t len, token *tok, size_t *n_tok, cha
         while (codec_reader_remaining(&r) > 0 && !is_blank(r.data[r.off])) {
             (void)codec_read_u8(&r, &c);
             if (c < 0x21 || c > 0x7E) {
-                say(err, cap, "byte 0x%02X at column %zu is not printable ASCII", c, r.off);
+                emu_say(err, cap, "byte 0x%02X at column %zu is not printable ASCII", c, r.off);
                 return -1;
             }
         }
         if (*n_tok == MAX_TOKENS) {
-            say(err, cap, "too many arguments");
+            emu_say(err, cap, "too many arguments");
             return -1;
         }
         tok[*n_tok].p = r.data + start;
@@ -100,17 +85,6 @@ static int tok_uint(const token *t, unsigned max, unsigned *out)
     return 0;
 }
 
-static int hex_digit(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Exactly `digits` hex digits. */
 static int tok_hex(const token *t, size_t digits, unsigned *out)
 {
@@ -118,7 +92,7 @@ static int tok_hex(const token *t, size_t digits, unsigned *out)
         return -1;
     unsigned v = 0;
     for (size_t i = 0; i < t->len; i++) {
-        int d = hex_digit(t->p[i]);
+        int d = codec_hex_digit(t->p[i]);
         if (d < 0)
             return -1;
         v = v << 4 | (unsigned)d;
@@ -142,7 +116,7 @@ static int tok_df(const token *t, char *out, size_t cap)
     if (t->len == 0 || t->len % 4 != 0)
         return -1;
     for (size_t i = 0; i < t->len; i++)
-        if (hex_digit(t->p[i]) < 0)
+        if (codec_hex_digit(t->p[i]) < 0)
             return -1;
     return tok_copy(t, out, cap);
 }
@@ -161,7 +135,7 @@ static int opt_count(const token *tok, size_t n_tok, size_t at, unsigned *count)
 static int parse_fault(const token *tok, size_t n, emu_control_cmd *cmd, char *err, size_t cap)
 {
     if (n < 2) {
-        say(err, cap, "usage: fault delay MS [N] | sw XXXX [N] | drop | power-cut | clear");
+        emu_say(err, cap, "usage: fault delay MS [N] | sw XXXX [N] | drop | power-cut | clear");
         return -1;
     }
     const token *kind = &tok[1];
@@ -169,8 +143,8 @@ static int parse_fault(const token *tok, size_t n, emu_control_cmd *cmd, char *e
         cmd->op = EMU_CONTROL_FAULT_DELAY;
         if (n < 3 || n > 4 || tok_uint(&tok[2], EMU_CONTROL_DELAY_MAX_MS, &cmd->value) != 0 ||
             opt_count(tok, n, 3, &cmd->count) != 0) {
-            say(err, cap, "usage: fault delay MS [N] (MS 0..%u, N 1..%u)", EMU_CONTROL_DELAY_MAX_MS,
-                EMU_CONTROL_COUNT_MAX);
+            emu_say(err, cap, "usage: fault delay MS [N] (MS 0..%u, N 1..%u)",
+                    EMU_CONTROL_DELAY_MAX_MS, EMU_CONTROL_COUNT_MAX);
             return -1;
         }
         return 0;
@@ -180,8 +154,8 @@ static int parse_fault(const token *tok, size_t n, emu_control_cmd *cmd, char *e
         cmd->op = EMU_CONTROL_FAULT_SW;
         if (n < 3 || n > 4 || tok_hex(&tok[2], 4, &sw) != 0 ||
             opt_count(tok, n, 3, &cmd->count) != 0) {
-            say(err, cap, "usage: fault sw XXXX [N] (4 hex digits, N 1..%u)",
-                EMU_CONTROL_COUNT_MAX);
+            emu_say(err, cap, "usage: fault sw XXXX [N] (4 hex digits, N 1..%u)",
+                    EMU_CONTROL_COUNT_MAX);
             return -1;
         }
         cmd->sw = (uint16_t)sw;
@@ -196,21 +170,21 @@ static int parse_fault(const token *tok, size_t n, emu_control_cmd *cmd, char *e
     for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
         if (tok_is(kind, simple[i].word)) {
             if (n != 2) {
-                say(err, cap, "usage: fault %s", simple[i].word);
+                emu_say(err, cap, "usage: fault %s", simple[i].word);
                 return -1;
             }
             cmd->op = simple[i].op;
             return 0;
         }
     }
-    say(err, cap, "unknown fault (delay, sw, drop, power-cut, clear)");
+    emu_say(err, cap, "unknown fault (delay, sw, drop, power-cut, clear)");
     return -1;
 }
 
 int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *err, size_t cap)
 {
     if (len > EMU_CONTROL_LINE_MAX) {
-        say(err, cap, "line longer than %u bytes", EMU_CONTROL_LINE_MAX);
+        emu_say(err, cap, "line longer than %u bytes", EMU_CONTROL_LINE_MAX);
         return -1;
     }
     token tok[MAX_TOKENS];
@@ -218,7 +192,7 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
     if (tokenize(line, len, tok, &n, err, cap) != 0)
         return -1;
     if (n == 0) {
-        say(err, cap, "empty command (try: help)");
+        emu_say(err, cap, "empty command (try: help)");
         return -1;
     }
     memset(cmd, 0, sizeof *cmd);
@@ -234,7 +208,7 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
     for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
         if (tok_is(&tok[0], bare[i].word)) {
             if (n != 1) {
-                say(err, cap, "%s takes no argument", bare[i].word);
+                emu_say(err, cap, "%s takes no argument", bare[i].word);
                 return -1;
             }
             cmd->op = bare[i].op;
@@ -245,8 +219,8 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
         bool snap = tok_is(&tok[0], "snapshot");
         cmd->op = snap ? EMU_CONTROL_SNAPSHOT : EMU_CONTROL_RESTORE;
         if (n != 2 || tok_copy(&tok[1], cmd->arg, sizeof cmd->arg) != 0) {
-            say(err, cap, "usage: %s FILE (no blanks, below %u bytes)",
-                snap ? "snapshot" : "restore", EMU_CONTROL_ARG_MAX);
+            emu_say(err, cap, "usage: %s FILE (no blanks, below %u bytes)",
+                    snap ? "snapshot" : "restore", EMU_CONTROL_ARG_MAX);
             return -1;
         }
         return 0;
@@ -256,7 +230,7 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
         cmd->op = EMU_CONTROL_PIN_TRIES;
         if (n < 2 || n > 3 || tok_hex(&tok[1], 2, &ref) != 0 ||
             (n == 3 && tok_df(&tok[2], cmd->arg, sizeof cmd->arg) != 0)) {
-            say(err, cap, "usage: pin-tries REF [DF] (REF 2 hex digits, DF FIDs in hex)");
+            emu_say(err, cap, "usage: pin-tries REF [DF] (REF 2 hex digits, DF FIDs in hex)");
             return -1;
         }
         cmd->ref = (uint8_t)ref;
@@ -268,7 +242,7 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
         if (n < 3 || n > 4 || tok_hex(&tok[1], 2, &ref) != 0 ||
             tok_uint(&tok[2], 255, &cmd->value) != 0 ||
             (n == 4 && tok_df(&tok[3], cmd->arg, sizeof cmd->arg) != 0)) {
-            say(err, cap, "usage: set-pin-tries REF N [DF] (REF 2 hex digits, N 0..255)");
+            emu_say(err, cap, "usage: set-pin-tries REF N [DF] (REF 2 hex digits, N 0..255)");
             return -1;
         }
         cmd->ref = (uint8_t)ref;
@@ -276,7 +250,7 @@ int emu_control_parse(const char *line, size_t len, emu_control_cmd *cmd, char *
     }
     if (tok_is(&tok[0], "fault"))
         return parse_fault(tok, n, cmd, err, cap);
-    say(err, cap, "unknown command (try: help)");
+    emu_say(err, cap, "unknown command (try: help)");
     return -1;
 }
 
@@ -313,7 +287,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        say(msg, cap, "cannot create %s: %s", tmp, strerror(errno));
+        emu_say(msg, cap, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
     size_t done = 0;
@@ -322,7 +296,7 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            say(msg, cap, "cannot write %s: %s", tmp, strerror(errno));
+            emu_say(msg, cap, "cannot write %s: %s", tmp, strerror(errno));
             close(fd);
             unlink(tmp);
             return -1;
@@ -330,12 +304,12 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, char *
         done += (size_t)n;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
-        say(msg, cap, "cannot flush %s: %s", tmp, strerror(errno));
+        emu_say(msg, cap, "cannot flush %s: %s", tmp, strerror(errno));
         unlink(tmp);
         return -1;
     }
     if (rename(tmp, path) != 0) {
-        say(msg, cap, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        emu_say(msg, cap, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         unlink(tmp);
         return -1;
     }
@@ -346,19 +320,19 @@ static int read_file(const char *path, uint8_t **out, size_t *out_len, char *msg
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        say(msg, cap, "cannot open %s: %s", path, strerror(errno));
+        emu_say(msg, cap, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)SNAPSHOT_MAX) {
-        say(msg, cap, "%s is not a regular file of at most %u bytes", path, SNAPSHOT_MAX);
+        emu_say(msg, cap, "%s is not a regular file of at most %u bytes", path, SNAPSHOT_MAX);
         close(fd);
         return -1;
     }
     size_t len = (size_t)st.st_size;
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf) {
-        say(msg, cap, "out of memory");
+        emu_say(msg, cap, "out of memory");
         close(fd);
         return -1;
     }
@@ -368,7 +342,7 @@ static int read_file(const char *path, uint8_t **out, size_t *out_len, char *msg
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            say(msg, cap, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "short file");
+            emu_say(msg, cap, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "short file");
             free(buf);
             close(fd);
             return -1;
@@ -396,17 +370,17 @@ static int do_status(emu_control *ctl, char *reply, size_t cap)
     char sw[8] = "none";
     if (ctl->sw_count)
         snprintf(sw, sizeof sw, "%04X", ctl->fault_sw);
-    say(reply, cap,
-        "ok card=%s serial=%s atr=%s commands=%lu fault-delay=%ux%u fault-sw=%sx%u "
-        "fault-drop=%s",
-        in ? "inserted" : "removed", ctl->serial[0] ? ctl->serial : "-", atr, ctl->commands,
-        ctl->delay_ms, ctl->delay_count, sw, ctl->sw_count, ctl->drop ? "yes" : "no");
+    emu_say(reply, cap,
+            "ok card=%s serial=%s atr=%s commands=%lu fault-delay=%ux%u fault-sw=%sx%u "
+            "fault-drop=%s",
+            in ? "inserted" : "removed", ctl->serial[0] ? ctl->serial : "-", atr, ctl->commands,
+            ctl->delay_ms, ctl->delay_count, sw, ctl->sw_count, ctl->drop ? "yes" : "no");
     return 0;
 }
 
 static int fail(char *reply, size_t cap, const char *msg)
 {
-    say(reply, cap, "error %s", msg);
+    emu_say(reply, cap, "error %s", msg);
     return -1;
 }
 
@@ -425,12 +399,12 @@ int emu_control_exec(emu_control *ctl, const emu_control_cmd *cmd, char *reply, 
             return fail(reply, cap, "not supported here");
         if (fn(ctl->hooks_ctx, msg, sizeof msg) != 0)
             return fail(reply, cap, msg);
-        say(reply, cap, "ok %s", rm ? "removed" : "inserted");
+        emu_say(reply, cap, "ok %s", rm ? "removed" : "inserted");
         return 0;
     }
     case EMU_CONTROL_RESET:
         emu_card_reset(ctl->card);
-        say(reply, cap, "ok reset");
+        emu_say(reply, cap, "ok reset");
         return 0;
     case EMU_CONTROL_SNAPSHOT: {
         uint8_t *buf = NULL;
@@ -441,7 +415,7 @@ int emu_control_exec(emu_control *ctl, const emu_control_cmd *cmd, char *reply, 
         free(buf);
         if (rc != 0)
             return fail(reply, cap, msg);
-        say(reply, cap, "ok snapshot %zu bytes", len);
+        emu_say(reply, cap, "ok snapshot %zu bytes", len);
         return 0;
     }
     case EMU_CONTROL_RESTORE: {
@@ -454,58 +428,58 @@ int emu_control_exec(emu_control *ctl, const emu_control_cmd *cmd, char *reply, 
         int rc = emu_card_state_load(ctl->card, buf, len, &err);
         free(buf);
         if (rc != 0) {
-            say(reply, cap, "error %s: %s", cmd->arg, err.message);
+            emu_say(reply, cap, "error %s: %s", cmd->arg, err.message);
             return -1;
         }
         if (ctl->hooks && ctl->hooks->save_state &&
             ctl->hooks->save_state(ctl->hooks_ctx, msg, sizeof msg) != 0)
             return fail(reply, cap, msg);
-        say(reply, cap, "ok restored %zu bytes", len);
+        emu_say(reply, cap, "ok restored %zu bytes", len);
         return 0;
     }
     case EMU_CONTROL_PIN_TRIES: {
         unsigned tries;
         if (emu_card_pin_tries(ctl->card, cmd->ref, df, &tries) != 0)
             return fail(reply, cap, "no such PIN");
-        say(reply, cap, "ok %u", tries);
+        emu_say(reply, cap, "ok %u", tries);
         return 0;
     }
     case EMU_CONTROL_SET_PIN_TRIES:
         if (emu_card_set_pin_tries(ctl->card, cmd->ref, df, cmd->value) != 0)
             return fail(reply, cap, "no such PIN, value above its retry limit, or not durable");
-        say(reply, cap, "ok %u", cmd->value);
+        emu_say(reply, cap, "ok %u", cmd->value);
         return 0;
     case EMU_CONTROL_FAULT_DELAY:
         ctl->delay_ms = cmd->value;
         ctl->delay_count = cmd->count;
-        say(reply, cap, "ok next %u response(s) delayed by %u ms", cmd->count, cmd->value);
+        emu_say(reply, cap, "ok next %u response(s) delayed by %u ms", cmd->count, cmd->value);
         return 0;
     case EMU_CONTROL_FAULT_SW:
         ctl->fault_sw = cmd->sw;
         ctl->sw_count = cmd->count;
-        say(reply, cap, "ok next %u command(s) answered %04X", cmd->count, cmd->sw);
+        emu_say(reply, cap, "ok next %u command(s) answered %04X", cmd->count, cmd->sw);
         return 0;
     case EMU_CONTROL_FAULT_DROP:
         ctl->drop = true;
-        say(reply, cap, "ok next command drops the connection");
+        emu_say(reply, cap, "ok next command drops the connection");
         return 0;
     case EMU_CONTROL_FAULT_POWER_CUT:
         if (!ctl->hooks || !ctl->hooks->power_cut)
             return fail(reply, cap, "power-cut needs a state file (sdemu serve --state FILE)");
         if (ctl->hooks->power_cut(ctl->hooks_ctx, msg, sizeof msg) != 0)
             return fail(reply, cap, msg);
-        say(reply, cap, "ok next durable write is cut");
+        emu_say(reply, cap, "ok next durable write is cut");
         return 0;
     case EMU_CONTROL_FAULT_CLEAR:
         ctl->delay_ms = ctl->delay_count = ctl->sw_count = 0;
         ctl->fault_sw = 0;
         ctl->drop = false;
-        say(reply, cap, "ok faults cleared");
+        emu_say(reply, cap, "ok faults cleared");
         return 0;
     case EMU_CONTROL_STATUS:
         return do_status(ctl, reply, cap);
     case EMU_CONTROL_HELP:
-        say(reply, cap, "%s", help_text);
+        emu_say(reply, cap, "%s", help_text);
         return 0;
     }
     return fail(reply, cap, "unknown command");

@@ -14,6 +14,7 @@
 #include <winscard.h>
 
 #include "codec_trace.h"
+#include "emu_say.h"
 
 /* Longest reader name accepted in a spec (pcsc-lite's own limit is 128 + a few). */
 #define READER_MAX 255
@@ -64,16 +65,6 @@ struct emu_relay {
     char name[64];
     char failure[256];
 };
-
-__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
-{
-    if (cap == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, cap, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t elapsed_us(const struct timespec *since)
 {
@@ -207,13 +198,13 @@ static int run(emu_relay *r, job_op op)
         r->stuck = true;
     pthread_mutex_unlock(&r->lock);
     if (!finished) {
-        say(r->failure, sizeof r->failure, "upstream reader '%s' did not answer within %d ms",
-            r->reader, r->cfg.timeout_ms);
+        emu_say(r->failure, sizeof r->failure, "upstream reader '%s' did not answer within %d ms",
+                r->reader, r->cfg.timeout_ms);
         return -1;
     }
     if (r->rv != SCARD_S_SUCCESS) {
-        say(r->failure, sizeof r->failure, "upstream reader '%s': %s: %s", r->reader, r->rv_call,
-            pcsc_stringify_error(r->rv));
+        emu_say(r->failure, sizeof r->failure, "upstream reader '%s': %s: %s", r->reader,
+                r->rv_call, pcsc_stringify_error(r->rv));
         return -1;
     }
     return 0;
@@ -244,8 +235,8 @@ static void trace_note(emu_relay *r, const char *note)
     int n = snprintf(line, sizeof line, "# %s\n", note);
     if (n > 0 && (size_t)n < sizeof line && write_all(r->trace_fd, line, (size_t)n) != 0 &&
         !r->failure[0])
-        say(r->failure, sizeof r->failure, "cannot write the trace %s: %s", r->cfg.trace_path,
-            strerror(errno));
+        emu_say(r->failure, sizeof r->failure, "cannot write the trace %s: %s", r->cfg.trace_path,
+                strerror(errno));
 }
 
 static int trace_entry(emu_relay *r, const codec_trace_entry *e)
@@ -256,8 +247,8 @@ static int trace_entry(emu_relay *r, const codec_trace_entry *e)
     size_t n = codec_trace_format_entry(e, flags, r->text, CODEC_TRACE_ENTRY_TEXT_MAX);
     /* One write per entry: a relay killed between exchanges leaves whole entries only. */
     if (n >= CODEC_TRACE_ENTRY_TEXT_MAX || write_all(r->trace_fd, r->text, n) != 0) {
-        say(r->failure, sizeof r->failure, "cannot write the trace %s: %s", r->cfg.trace_path,
-            n >= CODEC_TRACE_ENTRY_TEXT_MAX ? "entry too long" : strerror(errno));
+        emu_say(r->failure, sizeof r->failure, "cannot write the trace %s: %s", r->cfg.trace_path,
+                n >= CODEC_TRACE_ENTRY_TEXT_MAX ? "entry too long" : strerror(errno));
         return -1;
     }
     return 0;
@@ -268,12 +259,12 @@ static int trace_entry(emu_relay *r, const codec_trace_entry *e)
 emu_relay *emu_relay_open(const emu_relay_config *cfg, char *err, size_t cap)
 {
     if (!cfg->reader || !cfg->reader[0] || strlen(cfg->reader) > READER_MAX) {
-        say(err, cap, "bad upstream reader name");
+        emu_say(err, cap, "bad upstream reader name");
         return NULL;
     }
     emu_relay *r = calloc(1, sizeof *r);
     if (!r) {
-        say(err, cap, "out of memory");
+        emu_say(err, cap, "out of memory");
         return NULL;
     }
     r->cfg = *cfg;
@@ -293,24 +284,24 @@ emu_relay *emu_relay_open(const emu_relay_config *cfg, char *err, size_t cap)
     pthread_cond_init(&r->wake, NULL);
     pthread_condattr_destroy(&ca);
     if (!r->resp) {
-        say(err, cap, "out of memory");
+        emu_say(err, cap, "out of memory");
         emu_relay_close(r);
         return NULL;
     }
     /* pcsc-lite reads the variable once, at this process's first SCard call (the worker's). */
     if (cfg->upstream_socket && setenv("PCSCLITE_CSOCK_NAME", cfg->upstream_socket, 1) != 0) {
-        say(err, cap, "setenv: %s", strerror(errno));
+        emu_say(err, cap, "setenv: %s", strerror(errno));
         emu_relay_close(r);
         return NULL;
     }
     if (pthread_create(&r->worker, NULL, worker_main, r) != 0) {
-        say(err, cap, "cannot start the upstream thread");
+        emu_say(err, cap, "cannot start the upstream thread");
         emu_relay_close(r);
         return NULL;
     }
     r->worker_started = true;
     if (run(r, JOB_CONNECT) != 0) {
-        say(err, cap, "%s", r->failure);
+        emu_say(err, cap, "%s", r->failure);
         emu_relay_close(r);
         return NULL;
     }
@@ -319,15 +310,15 @@ emu_relay *emu_relay_open(const emu_relay_config *cfg, char *err, size_t cap)
         r->text = malloc(CODEC_TRACE_ENTRY_TEXT_MAX);
         r->trace_fd = open(cfg->trace_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (!r->text || r->trace_fd < 0) {
-            say(err, cap, "cannot create the trace %s: %s", cfg->trace_path,
-                r->text ? strerror(errno) : "out of memory");
+            emu_say(err, cap, "cannot create the trace %s: %s", cfg->trace_path,
+                    r->text ? strerror(errno) : "out of memory");
             emu_relay_close(r);
             return NULL;
         }
         char head[CODEC_TRACE_HEADER_TEXT_MAX + 1];
         size_t n = codec_trace_format_header(r->atr, r->atr_len, head, sizeof head);
         if (n >= sizeof head || write_all(r->trace_fd, head, n) != 0) {
-            say(err, cap, "cannot write the trace %s: %s", cfg->trace_path, strerror(errno));
+            emu_say(err, cap, "cannot write the trace %s: %s", cfg->trace_path, strerror(errno));
             emu_relay_close(r);
             return NULL;
         }
@@ -428,8 +419,8 @@ static size_t relay_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint
     uint64_t t1 = elapsed_us(&r->start);
     size_t n = r->resp_len;
     if (n < 2 || n > cap) {
-        say(r->failure, sizeof r->failure,
-            "upstream reader '%s' answered %zu bytes (expected 2..%zu)", r->reader, n, cap);
+        emu_say(r->failure, sizeof r->failure,
+                "upstream reader '%s' answered %zu bytes (expected 2..%zu)", r->reader, n, cap);
         return EMU_VPCD_DROP;
     }
     memcpy(resp, r->resp, n);

@@ -16,24 +16,9 @@
 #include <unistd.h>
 
 #include "emu_vpcd.h"
+#include "emu_say.h"
 
 #define MAX_CLIENTS 8
-
-/* Writes a message into buf (when there is room for one). */
-__attribute__((format(printf, 3, 0))) static void vsay(char *buf, size_t cap, const char *fmt,
-                                                       va_list ap)
-{
-    if (buf && cap != 0)
-        vsnprintf(buf, cap, fmt, ap);
-}
-
-__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(buf, cap, fmt, ap);
-    va_end(ap);
-}
 
 typedef struct client {
     int fd;
@@ -80,7 +65,7 @@ static int hook_remove(void *ctx, char *msg, size_t cap)
 {
     server *s = ctx;
     if (s->vpcd_fd < 0) {
-        say(msg, cap, "the card is already removed");
+        emu_say(msg, cap, "the card is already removed");
         return -1;
     }
     disconnect(s);
@@ -91,11 +76,11 @@ static int hook_insert(void *ctx, char *msg, size_t cap)
 {
     server *s = ctx;
     if (s->vpcd_fd >= 0) {
-        say(msg, cap, "the card is already inserted");
+        emu_say(msg, cap, "the card is already inserted");
         return -1;
     }
     if (connect_vpcd(s) != 0) {
-        say(msg, cap, "cannot connect to vpcd at 127.0.0.1:%u", s->cfg->port);
+        emu_say(msg, cap, "cannot connect to vpcd at 127.0.0.1:%u", s->cfg->port);
         return -1;
     }
     return 0;
@@ -127,21 +112,22 @@ int emu_serve_listen(const char *path, char *err, size_t cap)
     sa.sun_family = AF_UNIX;
     size_t len = strlen(path);
     if (len == 0 || len >= sizeof sa.sun_path) {
-        say(err, cap, "control socket path must be 1..%zu bytes: %s", sizeof sa.sun_path - 1, path);
+        emu_say(err, cap, "control socket path must be 1..%zu bytes: %s", sizeof sa.sun_path - 1,
+                path);
         return -1;
     }
     memcpy(sa.sun_path, path, len + 1);
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            say(err, cap, "%s exists and is not a socket; not replacing it", path);
+            emu_say(err, cap, "%s exists and is not a socket; not replacing it", path);
             return -1;
         }
         /* A socket someone still serves is not stale. */
         int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
             close(probe);
-            say(err, cap, "%s is in use by another process", path);
+            emu_say(err, cap, "%s is in use by another process", path);
             return -1;
         }
         if (probe >= 0)
@@ -150,7 +136,7 @@ int emu_serve_listen(const char *path, char *err, size_t cap)
     }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
-        say(err, cap, "socket: %s", strerror(errno));
+        emu_say(err, cap, "socket: %s", strerror(errno));
         return -1;
     }
     /* Created 0600 from the start: nobody else may connect between bind and chmod. */
@@ -158,7 +144,7 @@ int emu_serve_listen(const char *path, char *err, size_t cap)
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
     umask(old);
     if (rc != 0 || chmod(path, 0600) != 0 || listen(fd, 8) != 0) {
-        say(err, cap, "cannot listen on %s: %s", path, strerror(errno));
+        emu_say(err, cap, "cannot listen on %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -385,20 +371,20 @@ int emu_serve_request(const char *path, const char *line, char *reply, size_t ca
     sa.sun_family = AF_UNIX;
     size_t plen = strlen(path);
     if (cap < 2 || plen == 0 || plen >= sizeof sa.sun_path) {
-        say(reply, cap, "bad control socket path: %s", path);
+        emu_say(reply, cap, "bad control socket path: %s", path);
         return -1;
     }
     memcpy(sa.sun_path, path, plen + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        say(reply, cap, "cannot connect to %s: %s", path, strerror(errno));
+        emu_say(reply, cap, "cannot connect to %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
     }
     size_t len = strlen(line);
     if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len || send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
-        say(reply, cap, "cannot send to %s: %s", path, strerror(errno));
+        emu_say(reply, cap, "cannot send to %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -411,7 +397,7 @@ int emu_serve_request(const char *path, const char *line, char *reply, size_t ca
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc <= 0) {
-            say(reply, cap, "no reply from %s within %d ms", path, timeout_ms);
+            emu_say(reply, cap, "no reply from %s within %d ms", path, timeout_ms);
             close(fd);
             return -1;
         }
@@ -423,7 +409,7 @@ int emu_serve_request(const char *path, const char *line, char *reply, size_t ca
             close(fd);
             if (have > 0)
                 return 0; /* the reply without its newline */
-            say(reply, cap, "%s closed the connection without a reply", path);
+            emu_say(reply, cap, "%s closed the connection without a reply", path);
             return -1;
         }
         have += (size_t)n;

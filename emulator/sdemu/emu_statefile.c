@@ -1,5 +1,6 @@
 /* The state file: atomic, durable replacement of the whole card state on every change. */
 #include "emu_statefile.h"
+#include "emu_say.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,24 +18,8 @@ struct emu_statefile {
     bool cut_next; /* simulated power cut during the next write */
 };
 
-/* Writes a message into buf (when there is room for one). */
-__attribute__((format(printf, 3, 0))) static void vsay(char *buf, size_t cap, const char *fmt,
-                                                       va_list ap)
-{
-    if (buf && cap != 0)
-        vsnprintf(buf, cap, fmt, ap);
-}
-
-__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(buf, cap, fmt, ap);
-    va_end(ap);
-}
-
 /* Writes a message and yields -1, so that `return fail(...)` visibly fails. */
-#define fail(err, cap, ...) (say((err), (cap), __VA_ARGS__), -1)
+#define fail(err, cap, ...) (emu_say((err), (cap), __VA_ARGS__), -1)
 
 static int write_all(int fd, const uint8_t *buf, size_t len)
 {
@@ -79,7 +64,7 @@ static int write_durable(const char *path, const uint8_t *buf, size_t len, bool 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         int e = errno;
-        say(err, cap, "%s: %s", tmp, strerror(e));
+        emu_say(err, cap, "%s: %s", tmp, strerror(e));
         free(tmp);
         return -1;
     }
@@ -94,14 +79,14 @@ static int write_durable(const char *path, const uint8_t *buf, size_t len, bool 
         int e = errno;
         close(fd);
         unlink(tmp);
-        say(err, cap, "%s: %s", tmp, strerror(e));
+        emu_say(err, cap, "%s: %s", tmp, strerror(e));
         free(tmp);
         return -1;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        say(err, cap, "%s: %s", path, strerror(e));
+        emu_say(err, cap, "%s: %s", path, strerror(e));
         free(tmp);
         return -1;
     }
@@ -191,7 +176,7 @@ emu_statefile *emu_statefile_open(emu_card *card, const char *path, char *err, s
     emu_statefile *sf = calloc(1, sizeof *sf);
     if (!sf || !(sf->path = strdup(path))) {
         free(sf);
-        say(err, cap, "%s: out of memory", path);
+        emu_say(err, cap, "%s: out of memory", path);
         return NULL;
     }
     sf->card = card;
@@ -205,7 +190,7 @@ emu_statefile *emu_statefile_open(emu_card *card, const char *path, char *err, s
         explicit_bzero(buf, len);
         free(buf);
         if (rc != 0)
-            say(err, cap, "%s: refused: %s", path, e.message);
+            emu_say(err, cap, "%s: refused: %s", path, e.message);
     } else if (rc == 1) {
         rc = save_now(sf, err, cap); /* a new card: its state as the profile makes it */
     }
