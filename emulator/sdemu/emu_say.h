@@ -2,14 +2,9 @@
 #ifndef EMU_SAY_H
 #define EMU_SAY_H
 
-#include <stdarg.h>
 #include <stddef.h>
 
 /* Formats a message into buf[0..cap) (nothing when buf is NULL or cap is 0). */
-__attribute__((format(printf, 3, 0))) void emu_vsay(char *buf, size_t cap, const char *fmt,
-                                                    va_list ap);
-
-/* As emu_vsay, with the arguments given directly. */
 __attribute__((format(printf, 3, 4))) void emu_say(char *buf, size_t cap, const char *fmt, ...);
 
 #endif
