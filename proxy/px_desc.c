@@ -228,7 +228,7 @@ static bool px_parse_objs(px_ld *ld, px_desc *d, struct fy_node *seq)
         if (d->n_objs == PX_DESC_MAX_OBJECTS)
             return px_fail(ld, o, "more than %d objects", PX_DESC_MAX_OBJECTS);
         px_desc_obj *obj = &d->objs[d->n_objs++];
-        obj->app = -1;
+        px_desc_obj_init(obj);
         if (!px_check_keys(ld, o, keys))
             return false;
         size_t len;
@@ -359,6 +359,18 @@ px_desc *px_desc_load_buffer(const char *yaml, size_t len, const char *name, cha
     bool oom;
     return px_desc_build(fy_document_build_from_string(&px_cfg, yaml, len), name, err, errcap,
                          &oom);
+}
+
+void px_desc_obj_init(px_desc_obj *o)
+{
+    memset(o, 0, sizeof *o);
+    o->app = -1;
+    for (size_t i = 0; i < PX_OPS; i++)
+        o->auth[i] = PX_AUTH_UNKNOWN;
+    o->pin_max_tries = -1;
+    o->pin_unblock = -1;
+    o->pair = -1;
+    o->cert = -1;
 }
 
 void px_desc_free(px_desc *d)

@@ -22,6 +22,38 @@ typedef struct px_desc_app {
     size_t aid_len;
 } px_desc_app;
 
+/* Operations a container's access conditions are given for (isoIec23465_Operation - 1). */
+#define PX_OPS 5
+/* Values of px_desc_obj.auth[op] other than an object index. */
+#define PX_AUTH_ALWAYS (-1) /* no authenticator needed */
+#define PX_AUTH_NEVER (-2)  /* the operation is never allowed */
+#define PX_AUTH_UNKNOWN (-3) /* neither discovery nor the description said */
+
+/* How a password is put into VERIFY / CHANGE / RESET RETRY COUNTER data. */
+typedef enum px_pin_encoding {
+    PX_PIN_ASCII = 0,   /* the characters as given (UTF-8) */
+    PX_PIN_BCD = 1,     /* two digits per byte */
+    PX_PIN_FORMAT2 = 2, /* ISO 9564-1 format 2: 2L, BCD digits, F-padded to 8 bytes */
+} px_pin_encoding;
+
+/* File structures a DataContainer may have. */
+typedef enum px_structure {
+    PX_STRUCT_TRANSPARENT = 0,
+    PX_STRUCT_LINEAR_FIXED = 1,
+    PX_STRUCT_LINEAR_VARIABLE = 2,
+    PX_STRUCT_CYCLIC = 3,
+} px_structure;
+
+#define PX_MAX_ALGS 16
+
+/* One mechanism the device offers for a key, and the algorithm reference (MSE tag 80) that
+ * selects it: card-specific knowledge from the description ("algorithms"). */
+typedef struct px_desc_alg {
+    isoIec23465_Mechanism mechanism;
+    isoIec23465_Hash hash; /* isoIec23465_HashNone: the card takes the data as given */
+    uint8_t ref;
+} px_desc_alg;
+
 typedef struct px_desc_obj {
     isoIec23465_ObjectType type;
     char *label;
@@ -30,6 +62,32 @@ typedef struct px_desc_obj {
     uint8_t path[PX_DESC_MAX_PATH]; /* from the MF (starts 3F00), or inside `app` */
     size_t path_len;
     int app; /* index into apps, -1 for objects reached from the MF */
+    bool discovered; /* from ISO/IEC 7816-15 (else from a description) */
+
+    /* SensitiveContainer (and keys: op Use): who guards each operation; PX_AUTH_* or the
+     * index in objs[] of the Password. */
+    int auth[PX_OPS];
+    px_structure structure; /* DataContainer: file structure */
+
+    /* Password (type isoIec23465_TypePassword) */
+    uint8_t pin_ref;           /* P2 of VERIFY: 0x01..0x1F global, 0x81.. DF-specific */
+    px_pin_encoding pin_encoding;
+    size_t pin_min, pin_max;   /* length range of the value, in characters */
+    size_t pin_stored;         /* bytes of VERIFY data after padding; 0 = no padding */
+    uint8_t pin_pad;           /* padding byte */
+    int pin_max_tries;         /* -1 when unknown */
+    int pin_unblock;           /* index in objs[] of the reset code (PUK), -1 none */
+    uint32_t pin_flags;        /* codec_p15_pin_flags */
+
+    /* Keys (PrivateKey / PublicKey / SecretKey) and CertificateContainer */
+    uint8_t key_ref;           /* MSE tag 83/84, P2 of GENERATE / AUTHENTICATE */
+    isoIec23465_KeyType key_type;
+    size_t key_bits;
+    unsigned usage;            /* ISOIEC23465_USAGE_* */
+    px_desc_alg algs[PX_MAX_ALGS];
+    size_t n_algs;
+    int pair;  /* private key <-> public key object in objs[], -1 none */
+    int cert;  /* private key -> its certificate, certificate -> its private key; -1 none */
 } px_desc_obj;
 
 typedef struct px_desc {
@@ -61,6 +119,10 @@ px_desc *px_desc_load_buffer(const char *yaml, size_t len, const char *name, cha
                              size_t errcap);
 
 void px_desc_free(px_desc *d);
+
+/* Sets an object entry to "nothing known": app -1, every auth PX_AUTH_UNKNOWN, no tries, no
+ * unblocking PIN, no pair, no certificate. */
+void px_desc_obj_init(px_desc_obj *o);
 
 /* True when the description's ATR criterion (if any) holds for atr[0..len). */
 bool px_desc_match_atr(const px_desc *d, const uint8_t *atr, size_t len);

@@ -1,0 +1,2 @@
+/* Placeholder: the tests of px_container_write land with the module. */
+#include <criterion/criterion.h>
