@@ -1,6 +1,9 @@
 /* The function table behind every API call of the conformance tests (see sdc_api.h). */
 #define SDC_API_NO_REDIRECT
 #include "sdc_api.h"
+#include "sdc_async.h"
+#include "sdc_guard.h"
+#include "sdc_trace.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -56,6 +59,8 @@ static void sdc_init(void)
     const char *p = getenv(SDC_PROXY_ENV);
     if (!p || !*p) {
         sdc_direct();
+        sdc_trace_hook(&sdc_table);
+        sdc_guard_hook(&sdc_table);
         return;
     }
     snprintf(sdc_path, sizeof sdc_path, "%s", p);
@@ -66,6 +71,8 @@ static void sdc_init(void)
         sdc_dynamic(lib);
     else
         fprintf(stderr, "sdconform: %s\n", dlerror());
+    sdc_trace_hook(&sdc_table); /* per-test APDU traces (sdc_trace.h) */
+    sdc_guard_hook(&sdc_table); /* PIN safety on physical cards (sdc_guard.h) */
 }
 
 bool sdc_api_load(const char *path, char *err, size_t errLen)
@@ -161,6 +168,13 @@ isoIec23465_Status sdc_api_done_(enum sdc_api_fn fn, isoIec23465_Status st)
     return st;
 }
 
+/* A synchronous call through the table: details delivered by an earlier callback go stale. */
+isoIec23465_Status sdc_api_sync_(enum sdc_api_fn fn, isoIec23465_Status st)
+{
+    sdc_async_forget();
+    return sdc_api_done_(fn, st);
+}
+
 void sdc_api_done_void_(enum sdc_api_fn fn)
 {
     sdc_last = (int)fn;
@@ -169,12 +183,19 @@ void sdc_api_done_void_(enum sdc_api_fn fn)
 
 void sdc_api_missing_(enum sdc_api_fn fn)
 {
+    sdc_async_forget();
     sdc_last = (int)fn;
     sdc_missing_fn = (int)fn;
 }
 
 isoIec23465_Status sdc_api_getLastError_(isoIec23465_ErrorDetails *details)
 {
+    isoIec23465_ErrorDetails delivered;
+    if (sdc_async_delivered(&delivered)) {
+        if (details)
+            *details = delivered;
+        return delivered.status;
+    }
     const sdc_api_table *t = sdc_api_get();
     if (sdc_missing_fn < 0 && t->getLastError)
         return t->getLastError(details);

@@ -158,13 +158,16 @@ const char *sdc_api_status_name(isoIec23465_Status status);
  * missing function, record it and set the last error (the macro itself answers
  * FunctionNotImplemented, so the status is visible at each call site). */
 isoIec23465_Status sdc_api_done_(enum sdc_api_fn fn, isoIec23465_Status st);
+/* As sdc_api_done_ for a synchronous call: also drops the details an earlier callback
+ * delivered (sdc_async.h). */
+isoIec23465_Status sdc_api_sync_(enum sdc_api_fn fn, isoIec23465_Status st);
 void sdc_api_missing_(enum sdc_api_fn fn);
 void sdc_api_done_void_(enum sdc_api_fn fn);
 isoIec23465_Status sdc_api_getLastError_(isoIec23465_ErrorDetails *details);
 const char *sdc_api_statusToString_(isoIec23465_Status status);
 
 #define SDC_CALL_(n, ...)                                                                          \
-    (sdc_api_get()->n ? sdc_api_done_(SDC_FN_##n, sdc_api_get()->n(__VA_ARGS__))                   \
+    (sdc_api_get()->n ? sdc_api_sync_(SDC_FN_##n, sdc_api_get()->n(__VA_ARGS__))                   \
                       : (sdc_api_missing_(SDC_FN_##n), isoIec23465_FunctionNotImplemented))
 #define SDC_CALL_VOID_(n, ...)                                                                     \
     (sdc_api_get()->n ? sdc_api_get()->n(__VA_ARGS__) : (void)0, sdc_api_done_void_(SDC_FN_##n))

@@ -122,8 +122,11 @@ Test(L1_Device, disconnectSecurityDevice_makes_handles_stale)
     sdc_dev = NULL;
     char label[64] = "";
     size_t len = sizeof label;
-    sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_IllegalState);
-    sdc_assert_status(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_IllegalState);
+    sdc_assert_status(isoIec23465_Object_getLabel(o, label, &len), isoIec23465_IllegalState,
+                      "an object of a disconnected device must be stale; it still answers, so "
+                      "the proxy keeps the connection (a leaked handle)");
+    sdc_assert_status(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_IllegalState,
+                      "a disconnected device handle must be stale (leaked handle)");
 }
 
 Test(L1_Device, disconnectSecurityDevice_refuses_wrong_class, .init = sdc_connect,

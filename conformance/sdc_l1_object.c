@@ -14,10 +14,11 @@ TestSuite(L1_RootApplication, .init = sdc_connect, .fini = sdc_disconnect,
 /* openApplication of the target's application that must succeed. */
 static isoIec23465_SecurityDeviceApplication *sdc_open_app(void)
 {
+    sdc_need_application();
     isoIec23465_SecurityDeviceApplication *app = NULL;
-    sdc_assert_status(isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid,
-                                                                  sizeof sdc_app_aid, &app),
-                      isoIec23465_Success, "%s", sdc_why());
+    sdc_assert_status(
+        isoIec23465_RootApplication_openApplication(sdc_root, sdc_app_aid, sdc_app_aid_len, &app),
+        isoIec23465_Success, "%s", sdc_why());
     return app;
 }
 
@@ -93,7 +94,9 @@ Test(L1_Object, release_makes_the_handle_stale)
     isoIec23465_Object *o = sdc_find(sdc_containers[0].label);
     isoIec23465_Object_release(o);
     isoIec23465_ObjectType t = SDC_NO_TYPE;
-    sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState);
+    sdc_assert_status(isoIec23465_Object_getType(o, &t), isoIec23465_IllegalState,
+                      "after Object_release the handle must be stale; it still answers, so the "
+                      "proxy keeps the object (a leaked handle)");
 }
 
 Test(L1_Object, release_accepts_null_and_stale_handles)
@@ -160,7 +163,7 @@ Test(L1_SecurityDeviceApplication, getAid_of_an_application)
     size_t len = sizeof aid;
     sdc_assert_status(isoIec23465_SecurityDeviceApplication_getAid(app, aid, &len),
                       isoIec23465_Success);
-    sdc_assert_size(len, sizeof sdc_app_aid);
+    sdc_assert_size(len, sdc_app_aid_len);
     cr_assert_arr_eq(aid, sdc_app_aid, len);
 }
 

@@ -1,6 +1,8 @@
 /* Console progress and the report files: summary.txt, report.json, report.html. */
 #include "sdc_report.h"
 
+#include "sdc_trace.h"
+
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <criterion/stats.h>
@@ -314,15 +316,51 @@ ReportHook(POST_TEST)(struct criterion_test_stats *ts)
     const char *r = sdc_result(ts);
     printf("[%3zu/%zu %6.2f s] %-28s %-52s %-5s %6.1f ms\n", sdc_done, sdc_report.total,
            sdc_elapsed(), ts->test->category, ts->test->name, r, (double)ts->elapsed_time * 1000.0);
+    if (strcmp(r, "pass") != 0) {
+        char why[1024];
+        sdc_reason(ts, why, sizeof why);
+        printf("      %s: %s\n", strcmp(r, "skip") == 0 ? "skipped" : "why", why);
+    }
     fflush(stdout);
+    /* Only the traces of failed tests are kept (and embedded in the report). */
+    if (!sdc_failed(ts))
+        sdc_trace_discard(sdc_report.trace_dir, ts->test->category, ts->test->name);
 }
 
 /* ---- summary.txt --------------------------------------------------------------------------- */
 
+/* One line per level and class (suite), in level order: the table at the end of a run. */
+static void sdc_class_table(FILE *out, const struct criterion_global_stats *st)
+{
+    fprintf(out, "%-5s %-28s %6s %6s %6s %7s\n", "level", "class", "tests", "passed", "failed",
+            "skipped");
+    for (int l = 0; l <= 3; l++) {
+        for (const struct criterion_suite_stats *ss = st->suites; ss; ss = ss->next) {
+            if (ss->nb_tests == 0 || sdc_suite_level(ss->suite->name) != l)
+                continue;
+            unsigned tests = 0, passed = 0, failed = 0, skipped = 0;
+            for (const struct criterion_test_stats *ts = ss->tests; ts; ts = ts->next) {
+                const char *r = sdc_result(ts);
+                tests++;
+                skipped += strcmp(r, "skip") == 0;
+                passed += strcmp(r, "pass") == 0;
+                failed += sdc_failed(ts);
+            }
+            char lv[8];
+            snprintf(lv, sizeof lv, l ? "%d" : "-", l);
+            fprintf(out, "%-5s %-28s %6u %6u %6u %7u\n", lv, sdc_suite_class(ss->suite->name),
+                    tests, passed, failed, skipped);
+        }
+    }
+}
+
 static void sdc_summary(FILE *out, const struct criterion_global_stats *st, const sdc_totals *t)
 {
-    fprintf(out, "sdconform summary\ndevice: %s\nproxy: %s\n\n", sdc_report.device,
+    fprintf(out, "sdconform summary\ndevice: %s\nproxy: %s\n", sdc_report.device,
             sdc_report.proxy[0] ? sdc_report.proxy : "libsdproxy (linked)");
+    fprintf(out, "card description: %s\ndestructive tests: %s\n\n",
+            sdc_report.card && sdc_report.card[0] ? sdc_report.card : "none",
+            sdc_report.destructive ? "allowed" : "not allowed");
     for (const struct criterion_suite_stats *ss = st->suites; ss; ss = ss->next) {
         if (ss->nb_tests == 0)
             continue;
@@ -343,6 +381,8 @@ static void sdc_summary(FILE *out, const struct criterion_global_stats *st, cons
         }
     }
     fputc('\n', out);
+    sdc_class_table(out, st);
+    fputc('\n', out);
     for (int l = 1; l <= 3; l++)
         fprintf(out, "level %d: %s (%u tests, %u failed, %u skipped; %u of %u functions tested)\n",
                 l, sdc_level_verdict(&t->level[l]), t->level[l].tests, t->level[l].failed,
@@ -361,6 +401,8 @@ static void sdc_json_str(FILE *f, const char *s)
             fprintf(f, "\\%c", *p);
         else if (*p == '\n')
             fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
         else if (*p < 0x20 || *p == 0x7F)
             fprintf(f, "\\u%04x", *p);
         else
@@ -397,6 +439,19 @@ static void sdc_json_seen(FILE *f, unsigned seen)
         }
     }
     fputc(']', f);
+}
+
+/* Why a test has no embedded trace ("" when it has one). */
+static const char *sdc_trace_note(const struct criterion_test_stats *ts, const char *trace)
+{
+    if (trace)
+        return "";
+    if (!sdc_report.trace_dir || !sdc_report.trace_dir[0])
+        return "no trace available: run with --report to record traces";
+    if (!sdc_failed(ts))
+        return "not kept: traces are kept for failed tests only";
+    return "no trace available: the proxy under test wrote none for this test (libsdproxy "
+           "writes one when SDPROXY_TRACE is set; a test that opens no connection has none)";
 }
 
 static void sdc_json_test(FILE *f, const struct criterion_test_stats *ts)
@@ -447,6 +502,13 @@ static void sdc_json_test(FILE *f, const struct criterion_test_stats *ts)
     } else {
         fputs("null", f);
     }
+    char *trace =
+        sdc_failed(ts) ? sdc_trace_read(sdc_report.trace_dir, suite, ts->test->name) : NULL;
+    fputs(", \"trace\": ", f);
+    sdc_json_opt(f, trace);
+    fputs(", \"trace_note\": ", f);
+    sdc_json_str(f, sdc_trace_note(ts, trace));
+    free(trace);
     fputs("}", f);
 }
 
@@ -487,7 +549,18 @@ static void sdc_json(FILE *f, const struct criterion_global_stats *st, const sdc
             sep = ", ";
         }
     }
-    fputs("]},\n  \"levels\": [\n", f);
+    fputs("]},\n  \"run\": {\"card\": ", f);
+    sdc_json_opt(f, sdc_report.card && sdc_report.card[0] ? sdc_report.card_path : NULL);
+    fputs(", \"card_name\": ", f);
+    sdc_json_opt(f, sdc_report.card && sdc_report.card[0] ? sdc_report.card : NULL);
+    fprintf(f, ", \"allow_destructive\": %s, \"expect_serial\": ",
+            sdc_report.destructive ? "true" : "false");
+    sdc_json_opt(f, sdc_report.expect_serial && sdc_report.expect_serial[0]
+                        ? sdc_report.expect_serial
+                        : NULL);
+    fputs(", \"trace_dir\": ", f);
+    sdc_json_opt(f, sdc_report.trace_dir && sdc_report.trace_dir[0] ? sdc_report.trace_dir : NULL);
+    fputs("},\n  \"levels\": [\n", f);
     for (int l = 1; l <= 3; l++) {
         const sdc_level_stats *s = &t->level[l];
         fprintf(f,
@@ -570,7 +643,10 @@ static const char sdc_css[] =
     ".banner.bad{background:#fdecea;border:1px solid #e39a9a}"
     ".failure{border:1px solid #e3b4b4;border-left:5px solid #a4161a;padding:.5em 1em;"
     "margin:.8em 0;border-radius:4px}"
-    ".muted{color:#666;font-size:.9em}";
+    ".muted{color:#666;font-size:.9em}"
+    ".trace pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;overflow-x:auto;"
+    "font-size:.85em;max-height:40em;white-space:pre}"
+    ".trace summary{cursor:pointer;color:#444;margin:.3em 0}";
 
 /* A CSS class from a verdict text ("does not conform" -> "does-not-conform"). */
 static void sdc_html_class(FILE *f, const char *verdict)
@@ -619,6 +695,12 @@ static void sdc_html(FILE *f, const struct criterion_global_stats *st, const sdc
 
     fputs("<h2>Security device</h2>\n<table>\n", f);
     sdc_html_row(f, "Device (--device)", sdc_report.device);
+    sdc_html_row(f, "Card description (--card)",
+                 sdc_report.card && sdc_report.card[0] ? sdc_report.card : "none");
+    sdc_html_row(f, "Destructive tests (--allow-destructive)",
+                 sdc_report.destructive ? "allowed" : "not allowed: skipped");
+    if (sdc_report.expect_serial && sdc_report.expect_serial[0])
+        sdc_html_row(f, "Expected serial (--expect-serial)", sdc_report.expect_serial);
     if (sdc_report.ident.error[0])
         sdc_html_row(f, "Attributes", sdc_report.ident.error);
     else
@@ -688,7 +770,22 @@ static void sdc_html(FILE *f, const struct criterion_global_stats *st, const sdc
                 snprintf(loc, sizeof loc, "%s:%u", fa->file, fa->line);
                 sdc_html_row(f, "Assertion", loc);
             }
-            fputs("</table></div>\n", f);
+            fputs("</table>\n", f);
+            char *trace = sdc_trace_read(sdc_report.trace_dir, ts->test->category, ts->test->name);
+            if (trace) {
+                fputs("<details class=\"trace\" open><summary>APDU trace of this test "
+                      "(<code>&gt;</code> command, <code>&lt;</code> response, secrets masked "
+                      "as <code>**</code>)</summary><pre>",
+                      f);
+                sdc_html_esc(f, trace);
+                fputs("</pre></details>\n", f);
+            } else {
+                fputs("<p class=\"muted\">APDU trace: ", f);
+                sdc_html_esc(f, sdc_trace_note(ts, NULL));
+                fputs("</p>\n", f);
+            }
+            free(trace);
+            fputs("</div>\n", f);
         }
     }
     if (!nfail)

@@ -22,10 +22,15 @@ typedef struct sdc_ident {
 
 /* The run's settings, filled by main before criterion_run_all_tests. */
 typedef struct sdc_report_config {
-    const char *device; /* --device spec */
-    const char *dir;    /* --report DIR, or "" for console only */
-    const char *proxy;  /* --proxy path, or "" for the linked libsdproxy */
-    size_t total;       /* number of tests selected, for the progress line */
+    const char *device;        /* --device spec (with a note for --device vicc) */
+    const char *dir;           /* --report DIR, or "" for console only */
+    const char *trace_dir;     /* DIR/traces, or "" when not tracing */
+    const char *proxy;         /* --proxy path, or "" for the linked libsdproxy */
+    const char *card;          /* name of the --card description, or "" */
+    const char *card_path;     /* --card path, or "" */
+    bool destructive;          /* --allow-destructive */
+    const char *expect_serial; /* --expect-serial value, or "" */
+    size_t total;              /* number of tests selected, for the progress line */
     sdc_ident ident;
 } sdc_report_config;
 

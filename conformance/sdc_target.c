@@ -14,32 +14,25 @@ const char *sdc_spec(void)
 isoIec23465_SecurityDevice *sdc_dev;
 isoIec23465_RootApplication *sdc_root;
 
-static uint8_t sdc_identity(size_t i)
+void sdc_need_card(const char *what)
 {
-    return (uint8_t)i;
+    if (!sdc_card_described())
+        cr_skip_test("needs a card description (--card) naming %s", what);
 }
 
-static uint8_t sdc_times7(size_t i)
+void sdc_need_destructive(const char *what)
 {
-    return (uint8_t)(7 * i);
+    if (!sdc_destructive_allowed())
+        cr_skip_test("%s: changes the card or spends PIN tries; runs only with "
+                     "--allow-destructive",
+                     what);
 }
 
-static uint8_t sdc_hello(size_t i)
+void sdc_need_application(void)
 {
-    static const char text[] = "Hello from the sdtest application";
-    return (uint8_t)text[i];
+    if (sdc_app_aid_len == 0)
+        cr_skip_test("the card description names no application");
 }
-
-const sdc_container sdc_containers[] = {
-    {"public-256", {0x01, 0x01}, 256, sdc_identity},
-    {"public-4096", {0x01, 0x04}, 4096, sdc_times7},
-    {"app-hello", {0x50, 0x01}, 33, sdc_hello},
-};
-const size_t sdc_n_containers = sizeof sdc_containers / sizeof sdc_containers[0];
-const uint8_t sdc_app_aid[12] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53,
-                                 0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
-const char sdc_app_label[] = "sdtest app";
-const char sdc_app_container[] = "app-hello";
 
 const char *sdc_why(void)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sdc_api.h"
+#include "sdc_card.h"
 
 /* The device spec given with --device ("pcsc:<reader>" or "emu:<profile>"). Criterion runs
  * each test in a fresh process image, so main hands it over in the environment variable
@@ -13,21 +14,22 @@
 #define SDC_DEVICE_ENV "SDCONFORM_DEVICE"
 const char *sdc_spec(void);
 
-/* One data container the target must hold, with a generator for its expected content. */
-typedef struct sdc_container {
-    const char *label;
-    uint8_t id[2];
-    size_t size;
-    uint8_t (*byte)(size_t i); /* expected byte at offset i */
-} sdc_container;
+/* The expectations: the built-in reference card or the --card description (sdc_card.h). */
+#define sdc_containers (sdc_card_get()->containers)
+#define sdc_n_containers (sdc_card_get()->n_containers)
+#define sdc_app_aid (sdc_card_get()->app_aid)
+#define sdc_app_aid_len (sdc_card_get()->app_aid_len)
+#define sdc_app_label (sdc_card_get()->app_label)
+#define sdc_app_container (sdc_card_get()->app_container) /* a container in that application */
 
-/* The expectations for the sdtest reference card (vectors/profiles/default.yaml). Later
- * versions read them from conformance vectors per target. */
-extern const sdc_container sdc_containers[];
-extern const size_t sdc_n_containers;
-extern const uint8_t sdc_app_aid[12];
-extern const char sdc_app_label[];
-extern const char sdc_app_container[]; /* label of a container inside that application */
+/* Skips the running test, with the reason, unless a card description was given (--card). */
+void sdc_need_card(const char *what);
+
+/* Skips the running test, with the reason, unless --allow-destructive was given. */
+void sdc_need_destructive(const char *what);
+
+/* Skips the running test unless the expectations name an application. */
+void sdc_need_application(void);
 
 /* Out-parameters start as a value no check accepts, so a proxy that answers Success without
  * writing them fails the check instead of leaving it to read indeterminate memory. */

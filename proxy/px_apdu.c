@@ -2,6 +2,7 @@
  * with codec_rapdu_decode. Everything the card controls is bounded: rounds, lengths. */
 #include "px_apdu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec_bytes.h"
@@ -22,22 +23,94 @@ void px_apdu_end(px_conn *c)
     if (c->in_transaction && c->tr.ops->end)
         c->tr.ops->end(c->tr.ctx);
     c->in_transaction = false;
+    px_conn_trim(c);
 }
 
-static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, codec_rapdu *r)
+uint8_t px_apdu_cla(uint8_t cla, uint8_t channel, bool chained)
 {
-    size_t n = codec_capdu_encode(cmd, false, c->cbuf, CODEC_CAPDU_MAX);
-    if (n == 0)
+    if (cla == 0xFF)
+        return cla;            /* invalid class: left for the card to refuse */
+    uint8_t prop = cla & 0x80; /* proprietary classes keep b8 and follow the same layout */
+    uint8_t chain = chained ? 0x10 : 0x00;
+    /* Secure messaging indication in the first (b4-b3) or further (b6) layout. */
+    uint8_t sm = (cla & 0x40) ? ((cla & 0x20) ? 0x08 : 0x00) : (cla & 0x0C);
+    if (channel <= 3)
+        return (uint8_t)(prop | sm | chain | channel);
+    /* Further interindustry layout: b7 set, b6 secure messaging, b4-b1 channel - 4. */
+    return (uint8_t)(prop | 0x40 | (sm ? 0x20 : 0x00) | chain | ((channel - 4) & 0x0F));
+}
+
+/* Largest short command APDU: header, Lc, 255 data bytes, Le. */
+#define PX_SHORT_CAPDU_MAX (4 + 1 + 255 + 1)
+
+/* Encodes and transmits one command (CLA as given); the response frame lands at c->rbuf + at,
+ * with room for Ne (at least 256) data bytes and SW1 SW2. */
+static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, size_t at, codec_rapdu *r)
+{
+    uint8_t small[PX_SHORT_CAPDU_MAX];
+    uint8_t *enc = small;
+    size_t cap = sizeof small;
+    if (cmd->lc > 255 || cmd->ne > 256) {
+        /* Extended: encoded into a buffer of this call only, so no 64 KB stays allocated. */
+        cap = 4 + 3 + cmd->lc + 2;
+        if (!(enc = malloc(cap)))
+            return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
+                                "out of memory");
+    }
+    size_t n = codec_capdu_encode(cmd, false, enc, cap);
+    if (n == 0) {
+        if (enc != small)
+            free(enc);
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
                             "command cannot be encoded (Nc %zu, Ne %zu)", cmd->lc, cmd->ne);
+    }
+    size_t room = (cmd->ne > 256 ? cmd->ne : 256) + 2;
+    if (!px_conn_reserve(c, at + room)) {
+        if (enc != small)
+            free(enc);
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    }
     size_t rlen = 0;
-    isoIec23465_Status st =
-        c->tr.ops->transmit(c->tr.ctx, c->cbuf, n, c->rbuf, PX_RESPONSE_MAX, &rlen);
+    isoIec23465_Status st = c->tr.ops->transmit(c->tr.ctx, enc, n, c->rbuf + at, room, &rlen);
+    if (enc != small)
+        free(enc);
     if (st != isoIec23465_Success)
         return st;
-    if (rlen > PX_RESPONSE_MAX || !codec_rapdu_decode(c->rbuf, rlen, r))
+    if (rlen > room || !codec_rapdu_decode(c->rbuf + at, rlen, r))
         return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
                             "response of %zu bytes is not a response APDU", rlen);
+    return isoIec23465_Success;
+}
+
+bool px_apdu_can_chain(const px_conn *c)
+{
+    return c->info.chaining == 1;
+}
+
+/* Sends all but the last 255-byte piece of a long command with CLA b5 set (ISO/IEC 7816-4
+ * 5.3.3). Each piece must get 9000; any other answer ends the chain and is the command's
+ * answer (*stop set, *r holding it at rbuf[0]). *sent is the number of data bytes sent. */
+static isoIec23465_Status px_send_chain(px_conn *c, const codec_capdu *cmd, size_t *sent,
+                                        codec_rapdu *r, bool *stop)
+{
+    *sent = 0;
+    *stop = false;
+    while (cmd->lc - *sent > PX_CHAIN_PIECE) {
+        codec_capdu piece = {.cla = px_apdu_cla(cmd->cla, c->channel, true),
+                             .ins = cmd->ins,
+                             .p1 = cmd->p1,
+                             .p2 = cmd->p2,
+                             .data = cmd->data + *sent,
+                             .lc = PX_CHAIN_PIECE};
+        isoIec23465_Status st = px_send(c, &piece, 0, r);
+        if (st != isoIec23465_Success)
+            return st;
+        *sent += PX_CHAIN_PIECE;
+        if (r->sw != 0x9000) {
+            *stop = true;
+            return isoIec23465_Success;
+        }
+    }
     return isoIec23465_Success;
 }
 
@@ -45,11 +118,37 @@ isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const ui
                                     size_t *len, uint16_t *sw)
 {
     codec_capdu cur = *cmd;
+    cur.cla = px_apdu_cla(cmd->cla, c->channel, false);
+    if (!c->ext && cur.ne > 256)
+        cur.ne = 256; /* a short-length device sends the rest through 61xx */
+    bool chained = false;
+    if (cmd->lc > 255 && !c->ext) {
+        if (!px_apdu_can_chain(c))
+            return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
+                                "command of %zu data bytes needs extended length or command "
+                                "chaining, and the device offers neither",
+                                cmd->lc);
+        size_t sent;
+        bool stop;
+        codec_rapdu r;
+        isoIec23465_Status st = px_send_chain(c, cmd, &sent, &r, &stop);
+        if (st != isoIec23465_Success)
+            return st;
+        if (stop) {
+            *data = c->rbuf;
+            *len = r.len;
+            *sw = r.sw;
+            return isoIec23465_Success;
+        }
+        cur.data = cmd->data + sent;
+        cur.lc = cmd->lc - sent;
+        chained = true;
+    }
     size_t total = 0;
     unsigned wrong_le = 0, get_resp = 0;
     for (;;) {
         codec_rapdu r;
-        isoIec23465_Status st = px_send(c, &cur, &r);
+        isoIec23465_Status st = px_send(c, &cur, total, &r);
         if (st != isoIec23465_Success)
             return st;
         if (r.len > (PX_RESPONSE_MAX - 2) - total)
@@ -57,18 +156,18 @@ isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const ui
                                 "response data longer than 65536 bytes");
         uint8_t sw1 = (uint8_t)(r.sw >> 8), sw2 = (uint8_t)r.sw;
         if (sw1 == 0x6C && total == 0 && r.len == 0 && wrong_le < PX_MAX_WRONG_LE &&
-            cur.ins != 0xC0) {
-            /* Wrong Le: the same command again, Le = exact length (00 means 256). */
+            cur.ins != 0xC0 && !chained) {
+            /* Wrong Le: the same command again, Le = exact length (00 means 256). A chained
+             * command is not re-sent: its earlier pieces are gone. */
             wrong_le++;
             cur.ne = sw2 ? sw2 : 256;
             continue;
         }
-        if (r.len)
-            memcpy(c->abuf + total, r.data, r.len);
+        /* The data already sits at rbuf + total (px_send received it there). */
         total += r.len;
         if (sw1 == 0x61 && get_resp < PX_MAX_GET_RESPONSE) {
             get_resp++;
-            codec_capdu gr = {.cla = (uint8_t)(cmd->cla & 0x03),
+            codec_capdu gr = {.cla = px_apdu_cla(0x00, c->channel, false),
                               .ins = 0xC0,
                               .p1 = 0,
                               .p2 = 0,
@@ -76,11 +175,96 @@ isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const ui
             cur = gr;
             continue;
         }
-        *data = c->abuf;
+        *data = c->rbuf;
         *len = total;
         *sw = r.sw;
         return isoIec23465_Success;
     }
+}
+
+uint8_t px_apdu_use_channel(px_conn *c, uint8_t channel)
+{
+    uint8_t prev = c->channel;
+    c->channel = channel;
+    return prev;
+}
+
+isoIec23465_Status px_apdu_channel_open(px_conn *c, uint8_t *channel)
+{
+    if (c->info.logical_channels <= 1)
+        return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
+                            "the device offers no logical channel besides the basic one");
+    codec_capdu cmd = {.cla = 0x00, .ins = 0x70, .p1 = 0x00, .p2 = 0x00, .ne = 1};
+    uint8_t prev = px_apdu_use_channel(c, 0); /* opened from the basic channel */
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &n, &sw);
+    px_apdu_use_channel(c, prev);
+    if (st != isoIec23465_Success)
+        return st;
+    if (sw != 0x9000)
+        return px_error_set_sw(sw, "MANAGE CHANNEL open");
+    if (n != 1 || d[0] == 0 || d[0] > PX_MAX_CHANNEL ||
+        (c->info.logical_channels < 20 && d[0] >= c->info.logical_channels)) {
+        uint8_t bad = n == 1 ? d[0] : 0;
+        if (n == 1 && bad != 0 && bad <= PX_MAX_CHANNEL)
+            (void)px_apdu_channel_close(c, bad); /* best effort: do not leak the channel */
+        return px_error_set(isoIec23465_SecurityDeviceError, isoIec23465_OriginDevice,
+                            "MANAGE CHANNEL open answered %zu bytes (channel %u)", n, bad);
+    }
+    *channel = d[0];
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_apdu_channel_close(px_conn *c, uint8_t channel)
+{
+    if (channel == 0 || channel > PX_MAX_CHANNEL)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "channel %u cannot be closed", channel);
+    codec_capdu cmd = {.cla = 0x00, .ins = 0x70, .p1 = 0x80, .p2 = channel};
+    uint8_t prev = px_apdu_use_channel(c, 0);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &n, &sw);
+    px_apdu_use_channel(c, prev);
+    if (st != isoIec23465_Success)
+        return st;
+    if (sw != 0x9000)
+        return px_error_set_sw(sw, "MANAGE CHANNEL close");
+    return isoIec23465_Success;
+}
+
+isoIec23465_Status px_apdu_open_app(px_conn *c, const uint8_t *aid, size_t aid_len,
+                                    uint8_t *channel)
+{
+    uint8_t ch = 0;
+    if (c->info.logical_channels > 1) {
+        isoIec23465_ErrorDetails saved;
+        isoIec23465_getLastError(&saved);
+        isoIec23465_Status st = px_apdu_channel_open(c, &ch);
+        if (st == isoIec23465_CommunicationError || st == isoIec23465_NotEnoughMemory)
+            return st;
+        if (st != isoIec23465_Success) {
+            ch = 0; /* refused (all in use, not offered after all): share the basic channel */
+            px_error_restore(&saved);
+        }
+    }
+    uint8_t prev = px_apdu_use_channel(c, ch);
+    isoIec23465_Status st = px_apdu_select_aid(c, aid, aid_len);
+    px_apdu_use_channel(c, prev);
+    if (st != isoIec23465_Success) {
+        if (ch) {
+            isoIec23465_ErrorDetails saved;
+            isoIec23465_getLastError(&saved);
+            (void)px_apdu_channel_close(c, ch);
+            px_error_restore(&saved); /* the caller wants the SELECT's error */
+        }
+        return st;
+    }
+    *channel = ch;
+    return isoIec23465_Success;
 }
 
 /* Exchanges and maps a non-9000 SW to its status (6282 and friends are the caller's). */

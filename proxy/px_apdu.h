@@ -16,21 +16,70 @@
 /* Largest offset READ BINARY (B0) can address. */
 #define PX_READ_BINARY_MAX_OFFSET 0x7FFF
 
+/* Data bytes of one piece of a chained command (CLA b5, ISO/IEC 7816-4 5.3.3). */
+#define PX_CHAIN_PIECE 255
+/* Highest logical channel number (ISO/IEC 7816-4: 0-3 first, 4-19 further interindustry). */
+#define PX_MAX_CHANNEL 19
+
 /* Size value meaning "the device did not say". */
 #define PX_SIZE_UNKNOWN ((size_t)-1)
 
 /* Brackets the APDUs of one API call with the transport's transaction (when it has one).
- * px_apdu_end is a no-op when begin failed or was never called. */
+ * px_apdu_end is a no-op for the transaction when begin failed or was never called; it always
+ * gives back a response buffer grown beyond PX_RBUF_KEEP (px_conn_trim), so response data from
+ * px_apdu_exchange must be used or copied before it. */
 isoIec23465_Status px_apdu_begin(px_conn *c);
 void px_apdu_end(px_conn *c);
 
 /* Sends `cmd`, following 61xx with GET RESPONSE and 6Cxx with a re-send of the same command
  * with Le = xx (each bounded). On success *data and *len are the whole response data (in
- * conn->abuf, valid until the next exchange) and *sw the final status word, which may be any
- * value: the caller maps it. Errors: CommunicationError (transport, response shorter than two
- * bytes), SecurityDeviceError (response chain longer than 65536 bytes). */
+ * conn->rbuf, valid until the next exchange, px_apdu_end or px_handle_leave) and *sw the final
+ * status word, which may be any value: the caller maps it.
+ * The class byte gets the connection's logical channel (c->channel, see px_apdu_cla); give CLA
+ * 00 (or with secure-messaging bits) and leave the channel and chaining bits to the engine.
+ * Long commands: with more than 255 data bytes, a connection using extended length (c->ext)
+ * sends extended Lc; otherwise, when the device chains (px_apdu_can_chain), the data goes in
+ * 255-byte pieces with CLA b5 set on all but the last (each must answer 9000, else that answer
+ * is the result). Without extended length Ne is limited to 256 (the rest comes through 61xx).
+ * Errors: FunctionNotImplemented (more than 255 data bytes, and neither extended length nor
+ * chaining; no APDU sent), IllegalArgument (command not encodable), NotEnoughMemory,
+ * CommunicationError (transport, response shorter than two bytes or longer than asked),
+ * SecurityDeviceError (response chain longer than 65536 bytes). */
 isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const uint8_t **data,
                                     size_t *len, uint16_t *sw);
+
+/* The class byte `cla` (first or further interindustry layout, or proprietary 8x/Cx) moved to
+ * logical channel `channel` (0..19), with the chaining bit b5 set when `chained`; secure
+ * messaging bits are kept. FF is returned unchanged. */
+uint8_t px_apdu_cla(uint8_t cla, uint8_t channel, bool chained);
+
+/* True when the device accepts command chaining: the ATR's card capabilities say so
+ * (c->info.chaining). */
+bool px_apdu_can_chain(const px_conn *c);
+
+/* Makes `channel` the connection's channel for the following commands; returns the previous one
+ * so the caller can put it back (px_handle_enter sets it from the handle for each call). */
+uint8_t px_apdu_use_channel(px_conn *c, uint8_t channel);
+
+/* MANAGE CHANNEL open (00 70 00 00 01, on the basic channel, the card assigns the number):
+ * *channel receives the new channel (1..19). Errors: FunctionNotImplemented (the device offers
+ * one channel only: c->info.logical_channels <= 1; no APDU sent), the SW mapping (e.g. 6881,
+ * 6A81 when all channels are in use), SecurityDeviceError (answer is not one byte naming a
+ * channel the device offers; the channel is closed again), errors of px_apdu_exchange. */
+isoIec23465_Status px_apdu_channel_open(px_conn *c, uint8_t *channel);
+
+/* MANAGE CHANNEL close (00 70 80 nn, sent on the basic channel). Errors: IllegalArgument
+ * (channel 0 or above 19; no APDU), the SW mapping, errors of px_apdu_exchange. */
+isoIec23465_Status px_apdu_channel_close(px_conn *c, uint8_t channel);
+
+/* Opens an application for SecurityDeviceApplication handles: when the device offers logical
+ * channels, opens one (px_apdu_channel_open) and SELECTs `aid` on it (00 A4 04 0C on that
+ * channel); when it offers none or refuses with a status word, SELECTs on the basic channel and
+ * *channel is 0. When the SELECT fails the channel is closed again (00 70 80 nn) and the SELECT's
+ * error is returned. The connection's current channel is unchanged. Errors: those of
+ * px_apdu_select_aid; CommunicationError / NotEnoughMemory from the MANAGE CHANNEL. */
+isoIec23465_Status px_apdu_open_app(px_conn *c, const uint8_t *aid, size_t aid_len,
+                                    uint8_t *channel);
 
 /* SELECT by DF name (00 A4 04 0C Lc AID). Errors as px_apdu_exchange plus the SW mapping
  * (6A82: ObjectNotFound). */

@@ -20,6 +20,12 @@ typedef struct px_desc_app {
     char *label;
     uint8_t aid[PX_AID_MAX];
     size_t aid_len;
+    /* The application's DF as a path from the MF (3F00 ...), 0 when not known: objects whose
+     * absolute path lies inside it belong to the application (7816-15 discovery). */
+    uint8_t path[PX_DESC_MAX_PATH];
+    size_t path_len;
+    bool discovered; /* listed by EF.DIR, not by the description */
+    bool deleted;    /* removed by deleteApplication; the entry stays (handles index it) */
 } px_desc_app;
 
 /* Operations a container's access conditions are given for (isoIec23465_Operation - 1). */
@@ -52,7 +58,31 @@ typedef struct px_desc_alg {
     isoIec23465_Mechanism mechanism;
     isoIec23465_Hash hash; /* isoIec23465_HashNone: the card takes the data as given */
     uint8_t ref;
+    /* ISOIEC23465_USAGE_* the reference serves (0: any). Tells apart references that share a
+     * mechanism and hash, e.g. PKCS#1 v1.5 signature (sign, verify) and PKCS#1 v1.5 encryption
+     * (encrypt, decrypt): a key gets the entries whose usage meets its own. */
+    unsigned usage;
 } px_desc_alg;
+
+/* Device-level algorithm table entries (description key `algorithms:`). */
+#define PX_DESC_MAX_DEVICE_ALGS 32
+
+/* px_desc_obj.given: fields a description gave explicitly (others it leaves to discovery).
+ * Fields with a "not given" value of their own (auth[] PX_AUTH_UNKNOWN, pin_max_tries -1,
+ * key_type 0, key_bits 0, pair / cert -1) need no bit. */
+#define PX_GIVEN_ID (1u << 0)
+#define PX_GIVEN_PATH (1u << 1) /* path and app */
+#define PX_GIVEN_STRUCTURE (1u << 2)
+#define PX_GIVEN_PIN_REF (1u << 3)
+#define PX_GIVEN_PIN_ENCODING (1u << 4)
+#define PX_GIVEN_PIN_MIN (1u << 5)
+#define PX_GIVEN_PIN_MAX (1u << 6)
+#define PX_GIVEN_PIN_STORED (1u << 7) /* pad_to */
+#define PX_GIVEN_PIN_PAD (1u << 8)    /* pad_byte */
+#define PX_GIVEN_PIN_UNBLOCK (1u << 9) /* unblocked_by, including "none" */
+#define PX_GIVEN_KEY_REF (1u << 10)
+#define PX_GIVEN_USAGE (1u << 11)
+#define PX_GIVEN_ALGS (1u << 12)
 
 typedef struct px_desc_obj {
     isoIec23465_ObjectType type;
@@ -63,6 +93,7 @@ typedef struct px_desc_obj {
     size_t path_len;
     int app; /* index into apps, -1 for objects reached from the MF */
     bool discovered; /* from ISO/IEC 7816-15 (else from a description) */
+    bool deleted;    /* removed by deleteObject/deleteApplication; the entry stays (handles) */
 
     /* SensitiveContainer (and keys: op Use): who guards each operation; PX_AUTH_* or the
      * index in objs[] of the Password. */
@@ -88,6 +119,8 @@ typedef struct px_desc_obj {
     size_t n_algs;
     int pair;  /* private key <-> public key object in objs[], -1 none */
     int cert;  /* private key -> its certificate, certificate -> its private key; -1 none */
+
+    uint32_t given; /* PX_GIVEN_*: what a description gave (0 for discovered entries) */
 } px_desc_obj;
 
 typedef struct px_desc {
@@ -109,6 +142,19 @@ typedef struct px_desc {
     size_t n_apps;
     px_desc_obj objs[PX_DESC_MAX_OBJECTS];
     size_t n_objs;
+    /* `algorithms:` the card's algorithm references; each key's algs[] holds the entries
+     * that fit its type and usage (px_desc_assign_algs). */
+    px_desc_alg algs[PX_DESC_MAX_DEVICE_ALGS];
+    size_t n_algs;
+
+    /* From ISO/IEC 7816-15 discovery (proxy/px_p15.c); NULL / 0 when the card has none. */
+    char *serial;             /* TokenInfo serialNumber as text (hex when not printable) */
+    char *token_manufacturer; /* TokenInfo manufacturerID */
+    char *token_label;        /* TokenInfo label */
+    bool p15_found;           /* the card carries a PKCS#15 application */
+    unsigned p15_apdus;       /* commands discovery sent (without GET RESPONSE) */
+    char p15_note[256];       /* first problem discovery met ("" none); objects after it in the
+                                 same file are missing */
 } px_desc;
 
 /* Loads one description. On failure returns NULL and writes "file: where: why" into err. */
@@ -135,6 +181,23 @@ const char *px_desc_dir(void);
  * not load is skipped with its message in `err` (the last one). Returns false when memory ran
  * out: then *out is NULL, *count 0, nothing stays allocated and `err` says so. */
 bool px_desc_load_dir(const char *dir, px_desc ***out, size_t *count, char *err, size_t errcap);
+
+/* An empty description (no match criteria, no objects) for a device that no description
+ * matched; NULL on no memory. */
+px_desc *px_desc_new_empty(void);
+
+/* Merges a description into what discovery found: `found` (discovered objects, apps, TokenInfo)
+ * and `desc` (the matched description, or NULL) give a new table. Discovered objects come first,
+ * in discovery order; a description object with the same class and label, the same class and
+ * path (in the same application), or the same class and reference (passwords, private and
+ * secret keys) overrides the fields it gives; the others are appended. Index fields (auth,
+ * pin_unblock, pair, cert, app) are renumbered. Returns NULL on no memory. Neither input is
+ * changed. */
+px_desc *px_desc_merge(const px_desc *found, const px_desc *desc);
+
+/* Sets the algs[] of every key that the description did not give explicitly to the device
+ * table entries that fit the key's type (RSA, EC, AES) and usage. */
+void px_desc_assign_algs(px_desc *d);
 
 /* Frees what px_desc_load_dir returned. */
 void px_desc_free_all(px_desc **list, size_t n);

@@ -10,6 +10,7 @@
 #include "px_desc.h"
 #include "px_error.h"
 #include "px_handle.h"
+#include "px_p15.h"
 #include "px_transport.h"
 
 #define PX_MAX_LIST_ENTRIES 64
@@ -348,6 +349,8 @@ static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_desc *d,
         text = ISOIEC23465_API_VERSION;
         break;
     case isoIec23465_AttrSerialNumber:
+        text = d ? d->serial : NULL; /* TokenInfo serialNumber (7816-15 discovery) */
+        break;
     case isoIec23465_AttrOsVersion:
         break;
     default:
@@ -519,7 +522,13 @@ isoIec23465_Status px_connect_transport(const px_transport *tr, const px_devinfo
     c->max_le = c->ext ? 65533 : 256; /* 65533: what one vpcd/pcscd frame carries */
     if (limit && limit < c->max_le)
         c->max_le = limit;
+    /* 7816-15 discovery merges what the card says about itself into the table. */
+    st = px_p15_discover(c);
     pthread_mutex_unlock(&c->lock);
+    if (st != isoIec23465_Success) {
+        px_conn_unref(c);
+        return st;
+    }
     isoIec23465_Handle *dev = px_handle_new(isoIec23465_TypeSecurityDevice, NULL, c);
     px_conn_unref(c); /* the handle holds it now */
     if (!dev)

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec_apdu.h"
 #include "px_error.h"
 
 #define PX_MAGIC 0x32333436u /* "2346" */
@@ -109,6 +108,8 @@ isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handl
     h->parent = parent;
     h->conn = conn;
     h->app = -1;
+    if (parent)
+        h->channel = parent->channel;
     pthread_mutex_lock(&px_reg_lock);
     if (px_reg_n == px_reg_cap) {
         size_t cap = px_reg_cap ? px_reg_cap * 2 : 64;
@@ -204,6 +205,7 @@ isoIec23465_Status px_handle_enter(const isoIec23465_Handle *h, isoIec23465_Obje
             return px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
                                 "device disconnected");
         }
+        c->channel = h->channel;
     }
     *conn = c;
     return isoIec23465_Success;
@@ -213,25 +215,16 @@ void px_handle_leave(px_conn *conn)
 {
     if (!conn)
         return;
+    px_conn_trim(conn);
     pthread_mutex_unlock(&conn->lock);
     px_conn_unref(conn);
 }
 
 px_conn *px_conn_new(const px_transport *tr)
 {
+    /* No buffers yet: the first exchange allocates what it needs (px_conn_reserve). */
     px_conn *c = calloc(1, sizeof *c);
-    if (c) {
-        c->rbuf = malloc(PX_RESPONSE_MAX);
-        c->abuf = malloc(PX_RESPONSE_MAX);
-        c->cbuf = malloc(CODEC_CAPDU_MAX);
-    }
-    if (!c || !c->rbuf || !c->abuf || !c->cbuf) {
-        if (c) {
-            free(c->rbuf);
-            free(c->abuf);
-            free(c->cbuf);
-        }
-        free(c);
+    if (!c) {
         tr->ops->close(tr->ctx);
         return NULL;
     }
@@ -257,9 +250,28 @@ void px_conn_unref(px_conn *conn)
     px_desc_free(conn->desc);
     pthread_mutex_destroy(&conn->lock);
     free(conn->rbuf);
-    free(conn->abuf);
-    free(conn->cbuf);
     free(conn);
+}
+
+bool px_conn_reserve(px_conn *conn, size_t cap)
+{
+    if (cap <= conn->rcap)
+        return true;
+    uint8_t *grown = realloc(conn->rbuf, cap);
+    if (!grown)
+        return false;
+    conn->rbuf = grown;
+    conn->rcap = cap;
+    return true;
+}
+
+void px_conn_trim(px_conn *conn)
+{
+    if (conn->rcap <= PX_RBUF_KEEP)
+        return;
+    free(conn->rbuf);
+    conn->rbuf = NULL;
+    conn->rcap = 0;
 }
 
 isoIec23465_Status px_out_text(const char *text, char *buf, size_t *len)

@@ -39,10 +39,20 @@ typedef struct px_conn {
     size_t max_le;       /* largest Ne used for READ BINARY */
     bool ext;            /* extended length used */
     bool in_transaction; /* px_apdu_begin succeeded */
-    uint8_t *rbuf;       /* response buffer, PX_RESPONSE_MAX bytes */
-    uint8_t *abuf;       /* assembly buffer for GET RESPONSE chains, PX_RESPONSE_MAX bytes */
-    uint8_t *cbuf;       /* encoded command, CODEC_CAPDU_MAX bytes */
+    /* Response buffer: the frames of one exchange are received one after the other into it, so
+     * it also assembles GET RESPONSE chains. Allocated on demand (px_conn_reserve) to what the
+     * exchange can receive, and given back by px_conn_trim when an API call ends, so an idle
+     * connection holds at most PX_RBUF_KEEP bytes. NULL until the first exchange. */
+    uint8_t *rbuf;
+    size_t rcap;     /* bytes allocated at rbuf */
+    uint8_t *abuf;   /* unused (the response is assembled in rbuf); always NULL */
+    uint8_t *cbuf;   /* unused (commands are encoded per call); always NULL */
+    uint8_t channel; /* logical channel of the current call (CLA bits), set by px_handle_enter */
 } px_conn;
+
+/* Response buffer kept by an idle connection: a short response APDU (256 data bytes + SW)
+ * and a little more; larger buffers live only during the call that needed them. */
+#define PX_RBUF_KEEP 1024
 
 struct isoIec23465_Handle {
     uint32_t magic;
@@ -64,11 +74,16 @@ struct isoIec23465_Handle {
     uint8_t aid[PX_AID_MAX]; /* applications: their AID */
     size_t aid_len;
     const px_desc_obj *obj; /* containers: their description entry */
+    /* Logical channel the object's commands use (0: the basic channel). An application opened
+     * on its own channel sets it; handles created under a parent inherit it (px_handle_new),
+     * and px_handle_enter makes it the connection's channel for the call. */
+    uint8_t channel;
     /* px_handle_free: the next handle to free once unregistered */
     struct isoIec23465_Handle *next_victim;
 };
 
-/* Allocates and registers a handle of `type` owned by `parent` (NULL for top-level handles). */
+/* Allocates and registers a handle of `type` owned by `parent` (NULL for top-level handles).
+ * The handle inherits the parent's logical channel. */
 isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handle *parent,
                                   px_conn *conn);
 
@@ -80,15 +95,25 @@ void px_handle_free(isoIec23465_Handle *h);
 bool px_type_is_a(isoIec23465_ObjectType type, isoIec23465_ObjectType base);
 
 /* Validates `h` as a live handle of class `base` (or a subclass; 0: any class) and, for handles
- * bound to a connection, takes the connection's lock after a reference on it and checks it is open.
+ * bound to a connection, takes the connection's lock after a reference on it and checks it is open;
+ * the connection's channel becomes the handle's (h->channel) for the call.
  * On success *conn is the locked connection (NULL for list/entry handles); release it with
  * px_handle_leave. On failure sets the error details (IllegalArgument for NULL or a wrong
  * class, IllegalState for a stale handle or a closed device) and returns the status. */
 isoIec23465_Status px_handle_enter(const isoIec23465_Handle *h, isoIec23465_ObjectType base,
                                    px_conn **conn);
 
-/* Unlocks and unreferences a connection from px_handle_enter (NULL accepted). */
+/* Gives back the response buffer beyond PX_RBUF_KEEP bytes, then unlocks and unreferences a
+ * connection from px_handle_enter (NULL accepted). Response data of the call is invalid after. */
 void px_handle_leave(px_conn *conn);
+
+/* Makes conn->rbuf hold at least `cap` bytes (contents up to the old capacity kept). False
+ * when out of memory (the buffer is unchanged then). The connection must be locked. */
+bool px_conn_reserve(px_conn *conn, size_t cap);
+
+/* Frees conn->rbuf when it grew beyond PX_RBUF_KEEP bytes (the next exchange allocates what it
+ * needs). Called when an API call ends; the connection must be locked. */
+void px_conn_trim(px_conn *conn);
 
 /* Creates a connection around an opened transport (takes it over). NULL on no memory (the
  * transport is closed then). The connection starts with one reference. */

@@ -64,7 +64,16 @@ def main():
         for k, t in failed.items():
             if not t["expected"] or not t["actual"] or not t["failed_call"]:
                 fail("%s: no expected/actual status in the report: %s" % (k, t["message"]))
+            # the faulty proxy wraps libsdproxy, which records: every failure carries its trace
+            if not t.get("trace") or "# sdtrace 1" not in t["trace"] or "\n> " not in t["trace"]:
+                fail("%s: no APDU trace in report.json (%s)" % (k, t.get("trace_note")))
             print("  %s: %s expected %s, got %s" % (k, t["failed_call"], t["expected"], t["actual"]))
+        if page.count("APDU trace of this test") != len(failed):
+            fail("report.html shows %d APDU traces for %d failures"
+                 % (page.count("APDU trace of this test"), len(failed)))
+        # the trace is escaped: a response line starts with "&lt; ", never with a raw "<"
+        if "\n&lt; " not in page or "\n< " in page:
+            fail("report.html: the traces are not HTML-escaped")
     elif mode == "missing":
         if rc != 1:
             fail("exit status %d, expected 1" % rc)
@@ -76,6 +85,12 @@ def main():
         for k, t in failed.items():
             if arg not in t["message"]:
                 fail("%s: message lacks %r: %s" % (k, arg, t["message"]))
+            # a proxy that does not record has no trace, and the report says so
+            if t.get("trace") is not None or not t.get("trace_note", "").startswith(
+                    "no trace available"):
+                fail("%s: expected 'no trace available', got %r" % (k, t.get("trace_note")))
+        if "APDU trace: no trace available" not in page:
+            fail("report.html does not say 'no trace available'")
         if len(rep["proxy"]["missing_functions"]) < 70:
             fail("missing_functions not reported")
     else:

@@ -1,7 +1,8 @@
 /* A deliberately faulty proxy for testing sdconform itself: a thin wrapper around libsdproxy
  * that maps a card's "not found" (ObjectNotFound) to the generic SecurityDeviceError, as a
- * careless proxy would, and reports every container one byte larger than it is. Everything else
- * comes from libsdproxy unchanged.
+ * careless proxy would, reports every container one byte larger than it is, and leaks handles:
+ * Object_release keeps the object alive, and disconnectSecurityDevice keeps the connection (and
+ * so every handle under it) alive. Everything else comes from libsdproxy unchanged.
  *
  * Built as a shared library linked against libsdproxy: dlsym on this library's handle finds the
  * functions below first and libsdproxy's for the rest; the real ones are reached with
@@ -81,4 +82,41 @@ isoIec23465_Status isoIec23465_DataContainer_getSize(isoIec23465_DataContainer *
     if (st == isoIec23465_Success)
         *size += 1;
     return st;
+}
+
+/* Handles kept alive on purpose. Held here so that they stay reachable (a leak checker run on
+ * sdconform reports the proxy's fault through the conformance tests, not as lost memory). */
+#define FAULTY_KEPT_MAX 256
+static isoIec23465_Handle *faulty_kept[FAULTY_KEPT_MAX];
+static size_t faulty_n_kept;
+
+static void faulty_keep_handle(isoIec23465_Handle *h)
+{
+    if (faulty_n_kept < FAULTY_KEPT_MAX)
+        faulty_kept[faulty_n_kept++] = h;
+}
+
+/* Leak: the object is never released; the handle keeps answering. */
+void isoIec23465_Object_release(isoIec23465_Object *object)
+{
+    if (object)
+        faulty_keep_handle(object);
+}
+
+/* Leak: a live device is reported disconnected but its connection stays open. Anything else
+ * (NULL, a handle of another class, a stale handle) goes to libsdproxy for the right answer. */
+isoIec23465_Status isoIec23465_disconnectSecurityDevice(isoIec23465_SecurityDevice *device)
+{
+    FAULTY_REAL(isoIec23465_disconnectSecurityDevice);
+    __typeof__(isoIec23465_Object_getType) *get_type = NULL;
+    faulty_next("isoIec23465_Object_getType", &get_type, sizeof get_type);
+    if (!real || !get_type)
+        return isoIec23465_FunctionNotImplemented;
+    isoIec23465_ObjectType t = (isoIec23465_ObjectType)0;
+    if (device && get_type(device, &t) == isoIec23465_Success &&
+        t == isoIec23465_TypeSecurityDevice) {
+        faulty_keep_handle(device);
+        return isoIec23465_Success;
+    }
+    return real(device);
 }

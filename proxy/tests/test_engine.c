@@ -1,8 +1,11 @@
 /* The APDU engine and the status table, through a scripted fake device: 61xx, 6Cxx, 6282 and
- * malformed answers. */
+ * malformed answers; command chaining and logical channels, through the fake device and the
+ * emulated card (emu:, with profile variants that change its transport). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec_bytes.h"
 #include "px_apdu.h"
@@ -60,11 +63,24 @@ static void start(script *s)
                  isoIec23465_Success);
 }
 
+/* Commands connect sends to a fake device: the SELECT probe and discovery's two SELECTs. */
+#define CONNECT_CMDS 3
+
+/* Answers of a card without ISO/IEC 7816-15 data to connect's discovery: no EF.DIR, no
+ * PKCS#15 application. */
+static void no_p15(script *s)
+{
+    /* (CONNECT_CMDS counts them with the description's SELECT probe) */
+    frame(s, "6A 82");
+    frame(s, "6A 82");
+}
+
 static void head(script *s)
 {
     s->n = 0;
     frame(s, "3B 00");
     frame(s, "90 00");
+    no_p15(s);
 }
 
 static void stop(void)
@@ -191,7 +207,7 @@ Test(engine, endless_6cxx_is_bounded, .fini = stop)
     isoIec23465_getLastError(&d);
     cr_assert(d.hasStatusWord);
     cr_assert_eq(d.statusWord, 0x6C08);
-    cr_assert_eq(px_transport_fake_count(&dev->conn->tr), 1 + 1 + 1 + PX_MAX_WRONG_LE);
+    cr_assert_eq(px_transport_fake_count(&dev->conn->tr), CONNECT_CMDS + 1 + 1 + PX_MAX_WRONG_LE);
 }
 
 Test(engine, endless_61xx_is_bounded, .fini = stop)
@@ -204,7 +220,8 @@ Test(engine, endless_61xx_is_bounded, .fini = stop)
     uint8_t buf[256];
     size_t len = sizeof buf;
     cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_SecurityDeviceError);
-    cr_assert_eq(px_transport_fake_count(&dev->conn->tr), 1 + 1 + 1 + PX_MAX_GET_RESPONSE);
+    cr_assert_eq(px_transport_fake_count(&dev->conn->tr),
+                 CONNECT_CMDS + 1 + 1 + PX_MAX_GET_RESPONSE);
 }
 
 Test(engine, more_data_than_asked_is_refused, .fini = stop)
@@ -249,6 +266,7 @@ Test(engine, unknown_card_has_no_objects)
     S.n = 0;
     frame(&S, "3B 00");
     frame(&S, "6A 82"); /* the sdtest AID is not there */
+    no_p15(&S);
     cr_assert_eq(px_transport_fake_open(S.b, S.n, &tr), isoIec23465_Success);
     px_devinfo info;
     memset(&info, 0, sizeof info);
@@ -358,4 +376,594 @@ Test(fcp, sizes)
     cr_assert_not(px_apdu_fcp_size(wrong_tag, sizeof wrong_tag, &s));
     const uint8_t long_len[] = {0x62, 0x84, 0x00, 0x00, 0x00, 0x04};
     cr_assert_not(px_apdu_fcp_size(long_len, sizeof long_len, &s));
+}
+
+/* ---- Command chaining, logical channels (engine level) ---- */
+
+/* A recording decorator around any transport: keeps every command for the test to look at. */
+#define REC_MAX 64
+typedef struct rec {
+    px_transport inner;
+    uint8_t cmd[REC_MAX][1100];
+    size_t len[REC_MAX];
+    size_t n;
+} rec;
+
+static isoIec23465_Status rec_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
+                                       size_t cap, size_t *resp_len)
+{
+    rec *r = ctx;
+    if (r->n < REC_MAX) {
+        size_t k = cmd_len < sizeof r->cmd[0] ? cmd_len : sizeof r->cmd[0];
+        memcpy(r->cmd[r->n], cmd, k);
+        r->len[r->n] = cmd_len;
+    }
+    r->n++;
+    return r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
+}
+
+static isoIec23465_Status rec_reset(void *ctx)
+{
+    rec *r = ctx;
+    return r->inner.ops->reset(r->inner.ctx);
+}
+
+static isoIec23465_Status rec_atr(void *ctx, uint8_t *atr, size_t cap, size_t *len)
+{
+    rec *r = ctx;
+    return r->inner.ops->atr(r->inner.ctx, atr, cap, len);
+}
+
+static void rec_close(void *ctx)
+{
+    rec *r = ctx;
+    r->inner.ops->close(r->inner.ctx);
+}
+
+static const px_transport_ops rec_ops = {
+    .transmit = rec_transmit, .reset = rec_reset, .atr = rec_atr, .close = rec_close};
+
+static rec R;
+
+/* Connects through the recorder around R.inner (opened by the caller); R records from the
+ * first command after connect. */
+static void connect_rec(void)
+{
+    R.n = 0;
+    px_transport t = {.ops = &rec_ops, .ctx = &R};
+    px_devinfo info;
+    memset(&info, 0, sizeof info);
+    snprintf(info.identifier, sizeof info.identifier, "rec:");
+    isoIec23465_Status st = px_connect_transport(&t, &info, &dev);
+    isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    cr_assert_eq(st, isoIec23465_Success, "connect: %s", d.message);
+    R.n = 0; /* the test looks at what it sends itself */
+}
+
+/* A fake device answering the ATR `atr` and 9000 to the description's SELECT probe, then the
+ * frames the caller added to S after head_atr(). */
+static void head_atr(const char *atr)
+{
+    S.n = 0;
+    frame(&S, atr);
+    frame(&S, "90 00");
+    no_p15(&S);
+}
+
+static void connect_fake(void)
+{
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &R.inner), isoIec23465_Success);
+    connect_rec();
+}
+
+/* The reference ATR (extended length, chaining, 4 channels) and two variants: chaining without
+ * extended length, and neither (card capabilities third byte and TCK changed). */
+#define ATR_EXT_CHAIN "3B 85 80 01 80 73 B4 41 DB D9"
+#define ATR_CHAIN_ONLY "3B 85 80 01 80 73 B4 41 9B 99"
+#define ATR_NEITHER "3B 85 80 01 80 73 B4 41 1B 19"
+
+static px_conn *lock_dev(void)
+{
+    px_conn *c = NULL;
+    cr_assert_eq(px_handle_enter(dev, 0, &c), isoIec23465_Success);
+    return c;
+}
+
+static uint8_t long_data[1000];
+
+static void fill_long_data(void)
+{
+    for (size_t i = 0; i < sizeof long_data; i++)
+        long_data[i] = (uint8_t)(i * 7 + 3);
+}
+
+/* PUT DATA-like case 4 command with `lc` bytes of long_data. */
+static codec_capdu long_command(size_t lc)
+{
+    fill_long_data();
+    codec_capdu cmd = {
+        .cla = 0x00, .ins = 0xDB, .p1 = 0x3F, .p2 = 0xFF, .data = long_data, .lc = lc, .ne = 256};
+    return cmd;
+}
+
+Test(chaining, long_command_goes_in_255_byte_pieces, .fini = stop)
+{
+    head_atr(ATR_CHAIN_ONLY);
+    frame(&S, "90 00");
+    frame(&S, "90 00");
+    frame(&S, "AB CD 90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    cr_assert_not(c->ext);
+    cr_assert(px_apdu_can_chain(c));
+    codec_capdu cmd = long_command(600);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success);
+    px_handle_leave(c);
+    cr_assert_eq(sw, 0x9000);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(d[0], 0xAB);
+    cr_assert_eq(R.n, 3, "three pieces");
+    for (int k = 0; k <= 1; k++) {
+        const uint8_t *p = R.cmd[k];
+        cr_assert_eq(R.len[k], 5 + 255, "piece %d: no Le", k);
+        const uint8_t hdr[] = {0x10, 0xDB, 0x3F, 0xFF, 0xFF};
+        cr_assert_arr_eq(p, hdr, sizeof hdr, "piece %d header", k);
+        cr_assert_arr_eq(p + 5, long_data + (size_t)k * 255, 255, "piece %d data", k);
+    }
+    const uint8_t *last = R.cmd[2];
+    cr_assert_eq(R.len[2], 5 + 90 + 1);
+    const uint8_t hdr[] = {0x00, 0xDB, 0x3F, 0xFF, 90};
+    cr_assert_arr_eq(last, hdr, sizeof hdr);
+    cr_assert_arr_eq(last + 5, long_data + 510, 90);
+    cr_assert_eq(last[5 + 90], 0x00, "Le 256");
+}
+
+Test(chaining, refused_piece_is_the_answer, .fini = stop)
+{
+    head_atr(ATR_CHAIN_ONLY);
+    frame(&S, "90 00");
+    frame(&S, "6A 80");
+    connect_fake();
+    px_conn *c = lock_dev();
+    codec_capdu cmd = long_command(800);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success);
+    px_handle_leave(c);
+    cr_assert_eq(sw, 0x6A80);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(R.n, 2, "no piece after the refusal");
+}
+
+Test(chaining, extended_length_sends_one_apdu, .fini = stop)
+{
+    head_atr(ATR_EXT_CHAIN);
+    frame(&S, "90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    cr_assert(c->ext);
+    codec_capdu cmd = long_command(600);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success);
+    px_handle_leave(c);
+    cr_assert_eq(sw, 0x9000);
+    cr_assert_eq(R.n, 1);
+    const uint8_t hdr[] = {0x00, 0xDB, 0x3F, 0xFF, 0x00, 0x02, 0x58};
+    cr_assert_eq(R.len[0], sizeof hdr + 600 + 2);
+    cr_assert_arr_eq(R.cmd[0], hdr, sizeof hdr);
+    cr_assert_arr_eq(R.cmd[0] + sizeof hdr, long_data, 600);
+    cr_assert_eq(R.cmd[0][sizeof hdr + 600], 0x01, "extended Le 0100");
+    cr_assert_eq(R.cmd[0][sizeof hdr + 601], 0x00);
+}
+
+Test(chaining, neither_is_function_not_implemented, .fini = stop)
+{
+    head_atr(ATR_NEITHER);
+    connect_fake();
+    px_conn *c = lock_dev();
+    cr_assert_not(c->ext);
+    cr_assert_not(px_apdu_can_chain(c));
+    codec_capdu cmd = long_command(256);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_FunctionNotImplemented);
+    px_handle_leave(c);
+    isoIec23465_ErrorDetails e;
+    isoIec23465_getLastError(&e);
+    cr_assert(strstr(e.message, "chaining"), "%s", e.message);
+    cr_assert_eq(R.n, 0, "no APDU sent");
+    /* 255 bytes still go as one short APDU */
+    c = lock_dev();
+    cmd = long_command(255);
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_CommunicationError);
+    px_handle_leave(c);
+    cr_assert_eq(R.n, 1);
+    cr_assert_eq(R.len[0], 5 + 255 + 1);
+}
+
+Test(chaining, short_device_asks_at_most_256_bytes, .fini = stop)
+{
+    head_atr("3B 00");
+    frame(&S, "90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    codec_capdu cmd = {.cla = 0x00, .ins = 0xB0, .ne = 4096};
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success);
+    px_handle_leave(c);
+    const uint8_t want[] = {0x00, 0xB0, 0x00, 0x00, 0x00};
+    cr_assert_eq(R.len[0], sizeof want);
+    cr_assert_arr_eq(R.cmd[0], want, sizeof want);
+}
+
+Test(channels, class_byte_coding)
+{
+    static const struct {
+        uint8_t cla, ch;
+        bool chained;
+        uint8_t want;
+    } cases[] = {
+        {0x00, 0, false, 0x00}, {0x00, 3, false, 0x03}, {0x00, 1, true, 0x11},
+        {0x0C, 2, false, 0x0E}, {0x13, 0, false, 0x00}, {0x00, 4, false, 0x40},
+        {0x00, 19, true, 0x5F}, {0x0C, 5, false, 0x61}, {0x61, 1, false, 0x09},
+        {0x80, 1, false, 0x81}, {0x80, 4, false, 0xC0}, {0xFF, 2, false, 0xFF},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_assert_eq(px_apdu_cla(cases[i].cla, cases[i].ch, cases[i].chained), cases[i].want,
+                     "CLA %02X channel %u chained %d", cases[i].cla, cases[i].ch, cases[i].chained);
+}
+
+Test(channels, get_response_stays_on_the_channel, .fini = stop)
+{
+    head_atr(ATR_EXT_CHAIN);
+    frame(&S, "61 02");
+    frame(&S, "AA BB 90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    uint8_t prev = px_apdu_use_channel(c, 2);
+    cr_assert_eq(prev, 0);
+    codec_capdu cmd = {.cla = 0x00, .ins = 0xCA, .p1 = 0x5F, .p2 = 0x20, .ne = 256};
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success);
+    cr_assert_eq(px_apdu_use_channel(c, prev), 2);
+    px_handle_leave(c);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(R.cmd[0][0], 0x02);
+    const uint8_t gr[] = {0x02, 0xC0, 0x00, 0x00, 0x02};
+    cr_assert_eq(R.len[1], sizeof gr);
+    cr_assert_arr_eq(R.cmd[1], gr, sizeof gr);
+}
+
+Test(channels, one_channel_device_opens_apps_on_the_basic_channel, .fini = stop)
+{
+    head_atr("3B 00");
+    frame(&S, "90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    cr_assert_eq(c->info.logical_channels, 1);
+    uint8_t ch = 9;
+    const uint8_t aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53, 0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
+    cr_assert_eq(px_apdu_open_app(c, aid, sizeof aid, &ch), isoIec23465_Success);
+    uint8_t other;
+    cr_assert_eq(px_apdu_channel_open(c, &other), isoIec23465_FunctionNotImplemented);
+    px_handle_leave(c);
+    cr_assert_eq(ch, 0);
+    cr_assert_eq(R.n, 1, "only the SELECT, no MANAGE CHANNEL");
+    cr_assert_eq(R.cmd[0][0], 0x00);
+    cr_assert_eq(R.cmd[0][1], 0xA4);
+}
+
+Test(channels, refused_channel_falls_back_to_the_basic_one, .fini = stop)
+{
+    head_atr(ATR_EXT_CHAIN);
+    frame(&S, "6A 81"); /* MANAGE CHANNEL: all channels in use */
+    frame(&S, "90 00"); /* SELECT on the basic channel */
+    connect_fake();
+    px_conn *c = lock_dev();
+    uint8_t ch = 9;
+    const uint8_t aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99};
+    cr_assert_eq(px_apdu_open_app(c, aid, sizeof aid, &ch), isoIec23465_Success);
+    px_handle_leave(c);
+    cr_assert_eq(ch, 0);
+    const uint8_t open[] = {0x00, 0x70, 0x00, 0x00, 0x01};
+    cr_assert_eq(R.len[0], sizeof open);
+    cr_assert_arr_eq(R.cmd[0], open, sizeof open);
+    cr_assert_eq(R.cmd[1][0], 0x00);
+    cr_assert_eq(R.cmd[1][1], 0xA4);
+}
+
+Test(channels, failed_select_closes_the_channel_again, .fini = stop)
+{
+    head_atr(ATR_EXT_CHAIN);
+    frame(&S, "02 90 00"); /* MANAGE CHANNEL: channel 2 */
+    frame(&S, "6A 82");    /* SELECT: no such application */
+    frame(&S, "90 00");    /* MANAGE CHANNEL close */
+    connect_fake();
+    px_conn *c = lock_dev();
+    uint8_t ch = 9;
+    const uint8_t aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99};
+    cr_assert_eq(px_apdu_open_app(c, aid, sizeof aid, &ch), isoIec23465_ObjectNotFound);
+    px_handle_leave(c);
+    isoIec23465_ErrorDetails e;
+    isoIec23465_getLastError(&e);
+    cr_assert_eq(e.statusWord, 0x6A82, "the SELECT's error is kept");
+    cr_assert_eq(ch, 9, "untouched on failure");
+    cr_assert_eq(R.cmd[1][0], 0x02, "SELECT on the new channel");
+    const uint8_t close[] = {0x00, 0x70, 0x80, 0x02};
+    cr_assert_eq(R.len[2], sizeof close);
+    cr_assert_arr_eq(R.cmd[2], close, sizeof close);
+}
+
+Test(channels, bad_channel_number_is_refused_and_closed, .fini = stop)
+{
+    head_atr(ATR_EXT_CHAIN); /* 4 channels: 0..3 */
+    frame(&S, "05 90 00");
+    frame(&S, "90 00");
+    connect_fake();
+    px_conn *c = lock_dev();
+    uint8_t ch = 9;
+    cr_assert_eq(px_apdu_channel_open(c, &ch), isoIec23465_SecurityDeviceError);
+    cr_assert_eq(px_apdu_channel_close(c, 0), isoIec23465_IllegalArgument);
+    px_handle_leave(c);
+    cr_assert_eq(ch, 9);
+    const uint8_t close[] = {0x00, 0x70, 0x80, 0x05};
+    cr_assert_eq(R.n, 2);
+    cr_assert_arr_eq(R.cmd[1], close, sizeof close);
+}
+
+Test(channels, handles_carry_their_channel, .fini = stop)
+{
+    head(&S);
+    start(&S); /* dc = public-256 under the root application */
+    isoIec23465_RootApplication *root;
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
+    cr_assert_eq(dc->channel, 0);
+    root->channel = 3; /* as openApplication does for an application on channel 3 */
+    isoIec23465_Object *o;
+    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(root, "ef-dir", &o),
+                 isoIec23465_Success);
+    cr_assert_eq(o->channel, 3, "inherited from the application");
+    px_conn *c = NULL;
+    cr_assert_eq(px_handle_enter(o, 0, &c), isoIec23465_Success);
+    cr_assert_eq(c->channel, 3, "the call runs on the object's channel");
+    px_handle_leave(c);
+    cr_assert_eq(px_handle_enter(dc, 0, &c), isoIec23465_Success);
+    cr_assert_eq(c->channel, 0);
+    px_handle_leave(c);
+    root->channel = 0;
+}
+
+/* ---- The same against the emulated card (emu:, libsdemu loaded on demand) ---- */
+
+static const uint8_t sdtest_aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53,
+                                     0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
+static const char hello[] = "Hello from the sdtest application";
+
+/* Writes a copy of the reference profile with another ATR and transport line; returns its
+ * path (static buffer). */
+static const char *profile_variant(const char *atr, const char *transport)
+{
+    static char path[256];
+    FILE *in = fopen(PX_TEST_PROFILE, "r");
+    cr_assert_not_null(in);
+    snprintf(path, sizeof path, "/tmp/px-engine-%d.yaml", (int)getpid());
+    FILE *out = fopen(path, "w");
+    cr_assert_not_null(out);
+    char line[4096];
+    int replaced = 0;
+    while (fgets(line, sizeof line, in)) {
+        if (strncmp(line, "atr:", 4) == 0) {
+            fprintf(out, "atr: \"%s\"\n", atr);
+            replaced++;
+        } else if (strncmp(line, "transport:", 10) == 0) {
+            fprintf(out, "transport: %s\n", transport);
+            replaced++;
+        } else {
+            fputs(line, out);
+        }
+    }
+    fclose(in);
+    fclose(out);
+    cr_assert_eq(replaced, 2, "the profile's atr: and transport: lines");
+    return path;
+}
+
+static void connect_emu(const char *profile)
+{
+    isoIec23465_Status st = px_transport_emu_open(profile, &R.inner);
+    isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    cr_assert_eq(st, isoIec23465_Success, "emu: %s", d.message);
+    connect_rec();
+}
+
+static void stop_emu(void)
+{
+    stop();
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/px-engine-%d.yaml", (int)getpid());
+    unlink(path);
+}
+
+/* Sends a command given in hex on the connection's current channel; returns the SW, data in
+ * out (when not NULL). */
+static uint16_t apdu(px_conn *c, const char *hex, uint8_t *out, size_t *out_len)
+{
+    uint8_t raw[600];
+    size_t len = 0, pos = 0;
+    cr_assert(codec_hex_decode(hex, strlen(hex), raw, sizeof raw, &len, &pos));
+    codec_capdu cmd;
+    cr_assert_eq(codec_capdu_decode(raw, len, &cmd), CODEC_APDU_OK, "%s", hex);
+    const uint8_t *d;
+    size_t n;
+    uint16_t sw;
+    cr_assert_eq(px_apdu_exchange(c, &cmd, &d, &n, &sw), isoIec23465_Success, "%s", hex);
+    if (out) {
+        memcpy(out, d, n);
+        *out_len = n;
+    }
+    return sw;
+}
+
+Test(channels_emu, two_applications_keep_their_selections, .fini = stop_emu)
+{
+    connect_emu(PX_TEST_PROFILE);
+    px_conn *c = lock_dev();
+    cr_assert_eq(c->info.logical_channels, 4);
+    uint8_t app_ch = 0, mf_ch = 0;
+    cr_assert_eq(px_apdu_open_app(c, sdtest_aid, sizeof sdtest_aid, &app_ch), isoIec23465_Success);
+    cr_assert_eq(app_ch, 1);
+    cr_assert_eq(px_apdu_channel_open(c, &mf_ch), isoIec23465_Success);
+    cr_assert_eq(mf_ch, 2);
+    /* channel 1: EF 5001 of the sdtest application; channel 2: the MF's EF 0104; channel 0:
+     * EF 0101. Each selection stays where it was made. */
+    px_apdu_use_channel(c, app_ch);
+    cr_assert_eq(apdu(c, "00 A4 02 0C 02 50 01", NULL, NULL), 0x9000);
+    px_apdu_use_channel(c, mf_ch);
+    cr_assert_eq(apdu(c, "00 A4 00 0C 02 3F 00", NULL, NULL), 0x9000);
+    cr_assert_eq(apdu(c, "00 A4 02 0C 02 01 04", NULL, NULL), 0x9000);
+    px_apdu_use_channel(c, 0);
+    cr_assert_eq(apdu(c, "00 A4 08 0C 02 01 01", NULL, NULL), 0x9000);
+
+    uint8_t buf[300];
+    size_t n = 0;
+    px_apdu_use_channel(c, app_ch);
+    cr_assert_eq(apdu(c, "00 B0 00 00 00", buf, &n), 0x9000);
+    cr_assert_eq(n, strlen(hello));
+    cr_assert_arr_eq(buf, hello, n);
+    px_apdu_use_channel(c, mf_ch);
+    cr_assert_eq(apdu(c, "00 B0 00 00 10", buf, &n), 0x9000);
+    for (size_t i = 0; i < 16; i++)
+        cr_assert_eq(buf[i], (uint8_t)(7 * i));
+    px_apdu_use_channel(c, 0);
+    cr_assert_eq(apdu(c, "00 B0 00 00 10", buf, &n), 0x9000);
+    for (size_t i = 0; i < 16; i++)
+        cr_assert_eq(buf[i], (uint8_t)i);
+
+    cr_assert_eq(px_apdu_channel_close(c, app_ch), isoIec23465_Success);
+    cr_assert_eq(px_apdu_channel_close(c, mf_ch), isoIec23465_Success);
+    px_apdu_use_channel(c, app_ch);
+    uint16_t sw = apdu(c, "00 B0 00 00 10", buf, &n);
+    px_apdu_use_channel(c, 0);
+    px_handle_leave(c);
+    cr_assert_neq(sw, 0x9000, "a closed channel answers an error");
+    /* what went over the wire: MANAGE CHANNEL from the basic channel, CLA with the channel */
+    const uint8_t open[] = {0x00, 0x70, 0x00, 0x00, 0x01};
+    cr_assert_arr_eq(R.cmd[0], open, sizeof open);
+    cr_assert_eq(R.cmd[1][0], 0x01, "SELECT AID on channel 1");
+}
+
+Test(channels_emu, the_card_has_four_channels, .fini = stop_emu)
+{
+    connect_emu(PX_TEST_PROFILE);
+    px_conn *c = lock_dev();
+    uint8_t ch[3];
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(px_apdu_channel_open(c, &ch[i]), isoIec23465_Success);
+        cr_assert_eq(ch[i], i + 1);
+    }
+    uint8_t more = 0;
+    isoIec23465_Status st = px_apdu_channel_open(c, &more);
+    cr_assert_neq(st, isoIec23465_Success, "a fifth channel");
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(px_apdu_channel_close(c, ch[i]), isoIec23465_Success);
+    cr_assert_eq(px_apdu_channel_open(c, &more), isoIec23465_Success, "free again");
+    px_handle_leave(c);
+}
+
+#define VERIFY_USER "00 20 00 01 08 31 32 33 34 35 36 FF FF"
+
+/* VERIFY user, SELECT EF 0101, UPDATE BINARY of 256 bytes (255 - i), then READ BINARY back;
+ * returns the status of the UPDATE's exchange. */
+static isoIec23465_Status update_256(uint16_t *sw_update)
+{
+    px_conn *c = lock_dev();
+    cr_assert_eq(apdu(c, VERIFY_USER, NULL, NULL), 0x9000);
+    cr_assert_eq(apdu(c, "00 A4 08 0C 02 01 01", NULL, NULL), 0x9000);
+    uint8_t data[256];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(255 - i);
+    codec_capdu upd = {.cla = 0x00, .ins = 0xD6, .data = data, .lc = sizeof data};
+    const uint8_t *d;
+    size_t n;
+    isoIec23465_Status st = px_apdu_exchange(c, &upd, &d, &n, sw_update);
+    if (st == isoIec23465_Success && *sw_update == 0x9000) {
+        uint8_t back[256];
+        size_t got = 0;
+        cr_assert_eq(px_apdu_read_binary(c, 0, sizeof back, false, back, &got),
+                     isoIec23465_Success);
+        cr_assert_eq(got, sizeof back);
+        cr_assert_arr_eq(back, data, sizeof back, "the card holds what was written");
+    }
+    px_handle_leave(c);
+    return st;
+}
+
+Test(chaining_emu, short_length_card_gets_a_chained_update, .fini = stop_emu)
+{
+    connect_emu(profile_variant(
+        ATR_CHAIN_ONLY, "{protocol: t1, extended_length: false, chaining: true, channels: 4}"));
+    cr_assert_not(dev->conn->ext);
+    uint16_t sw = 0;
+    cr_assert_eq(update_256(&sw), isoIec23465_Success);
+    cr_assert_eq(sw, 0x9000);
+    /* VERIFY, SELECT, then the UPDATE in two pieces */
+    size_t k = 2;
+    cr_assert_eq(R.cmd[k][0], 0x10, "first piece chained");
+    cr_assert_eq(R.cmd[k][4], 0xFF);
+    cr_assert_eq(R.cmd[k + 1][0], 0x00, "last piece");
+    cr_assert_eq(R.cmd[k + 1][4], 0x01);
+    cr_assert_eq(R.len[k + 1], 6);
+}
+
+Test(chaining_emu, extended_length_card_gets_one_update, .fini = stop_emu)
+{
+    connect_emu(PX_TEST_PROFILE);
+    cr_assert(dev->conn->ext);
+    uint16_t sw = 0;
+    cr_assert_eq(update_256(&sw), isoIec23465_Success);
+    cr_assert_eq(sw, 0x9000);
+    size_t k = 2;
+    cr_assert_eq(R.len[k], 7 + 256);
+    cr_assert_eq(R.cmd[k][4], 0x00, "extended Lc");
+    cr_assert_eq(R.cmd[k][5], 0x01);
+    cr_assert_eq(R.cmd[k][6], 0x00);
+}
+
+Test(chaining_emu, card_with_neither_is_refused, .fini = stop_emu)
+{
+    connect_emu(profile_variant(
+        ATR_NEITHER, "{protocol: t1, extended_length: false, chaining: false, channels: 4}"));
+    uint16_t sw = 0;
+    cr_assert_eq(update_256(&sw), isoIec23465_FunctionNotImplemented);
+    cr_assert_eq(R.n, 2, "the UPDATE never left");
+}
+
+Test(emu_loading, unloadable_library_is_a_clear_error)
+{
+    setenv("SDPROXY_SDEMU_LIB", "/nonexistent/libsdemu.so", 1);
+    px_transport t;
+    cr_assert_eq(px_transport_emu_open(PX_TEST_PROFILE, &t), isoIec23465_FunctionNotImplemented);
+    isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    cr_assert(strstr(d.message, "libsdemu") && strstr(d.message, "SDPROXY_SDEMU_LIB"), "%s",
+              d.message);
+    isoIec23465_SecurityDevice *x = NULL;
+    char spec[1100];
+    snprintf(spec, sizeof spec, "emu:%s", PX_TEST_PROFILE);
+    cr_assert_eq(isoIec23465_connectSecurityDeviceBySpec(spec, &x),
+                 isoIec23465_FunctionNotImplemented);
+    cr_assert_null(x);
 }
