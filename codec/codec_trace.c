@@ -432,6 +432,13 @@ unsigned codec_trace_channel(uint8_t cla)
     return cla & 0x03u;
 }
 
+/* The commands whose data carries a PIN or PUK: VERIFY, CHANGE REFERENCE DATA, RESET RETRY
+ * COUNTER, ENABLE / DISABLE VERIFICATION REQUIREMENT, and the odd-INS VERIFY (21). */
+static bool secret_ins(uint8_t ins)
+{
+    return ins == 0x20 || ins == 0x21 || ins == 0x24 || ins == 0x2C || ins == 0x26 || ins == 0x28;
+}
+
 size_t codec_trace_mask(const uint8_t *cmd, size_t len, uint8_t *kind)
 {
     if (len)
@@ -439,7 +446,7 @@ size_t codec_trace_mask(const uint8_t *cmd, size_t len, uint8_t *kind)
     if (len < 4)
         return 0;
     uint8_t ins = cmd[1];
-    if (ins != 0x20 && ins != 0x24 && ins != 0x2C)
+    if (!secret_ins(ins))
         return 0;
     codec_capdu a;
     size_t from = 4, n = len - 4;
@@ -541,7 +548,7 @@ size_t codec_trace_format_entry(const codec_trace_entry *e, unsigned flags, char
     size_t cl = e->cmd_len > CODEC_TRACE_CMD_MAX ? CODEC_TRACE_CMD_MAX : e->cmd_len;
     uint8_t *mask = NULL;
     if (!(flags & CODEC_TRACE_KEEP_SECRETS) && cl >= 4 &&
-        (e->cmd[1] == 0x20 || e->cmd[1] == 0x24 || e->cmd[1] == 0x2C)) {
+        secret_ins(e->cmd[1])) {
         mask = malloc(cl);
         if (!mask) {
             /* Never leak a secret for want of memory: write the command header only. */

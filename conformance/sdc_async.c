@@ -27,16 +27,18 @@ static isoIec23465_ErrorDetails sdc_delivered;
 sdc_async_fn sdc_async_lookup(const char *name)
 {
     static void *lib;
-    static bool opened;
+    static bool opened, linked;
     char full[160];
     snprintf(full, sizeof full, "isoIec23465_%s_async", name);
     if (!opened) {
         const char *p = getenv(SDC_PROXY_ENV);
-        /* the library sdc_api opened: dlopen again only takes another reference */
-        lib = p && *p ? dlopen(p, RTLD_NOW | RTLD_LOCAL) : RTLD_DEFAULT;
+        /* the library sdc_api opened: dlopen again only takes another reference; without
+         * --proxy the linked libsdproxy is searched (RTLD_DEFAULT is a null pointer) */
+        linked = !(p && *p);
+        lib = linked ? NULL : dlopen(p, RTLD_NOW | RTLD_LOCAL);
         opened = true;
     }
-    void *sym = lib ? dlsym(lib, full) : NULL;
+    void *sym = linked ? dlsym(RTLD_DEFAULT, full) : lib ? dlsym(lib, full) : NULL;
     sdc_async_fn fn = NULL;
     memcpy(&fn, &sym, sizeof fn); /* POSIX: dlsym's object pointer holds a function */
     return fn;

@@ -2,6 +2,7 @@
 #include "sdc_card.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -289,6 +290,12 @@ bool sdc_card_load(const char *path, sdc_card *card, char *err, size_t cap)
                                        "writable",       "values",      NULL};
     sdc_ld ld = {.name = path, .err = err, .cap = cap};
     memset(card, 0, sizeof *card);
+    FILE *probe = fopen(path, "r"); /* a clear reason before libfyaml's own message */
+    if (!probe) {
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+        return false;
+    }
+    fclose(probe);
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET};
     struct fy_document *doc = fy_document_build_from_file(&cfg, path);
     if (!doc) {

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec_apdu.h"
+#include "codec_trace.h"
 #include "sdc_cases.h"
+#include "sdc_trace.h"
 
 #ifndef SDC_CASES_DIR
 #define SDC_CASES_DIR "vectors/conformance"
@@ -639,6 +642,58 @@ static char *sdc_find_file(const char *dir, const char *suite, struct fy_documen
     return found;
 }
 
+/* Every command APDU the proxy sent during this test (the traces SDPROXY_TRACE wrote, when the
+ * run keeps traces: sdc_trace.h) must be a well-formed ISO/IEC 7816-4 command, decoded by the
+ * same decoder the emulator uses at its door. */
+static void sdc_check_apdus(void)
+{
+    const char *dir = getenv(SDC_TRACE_ENV);
+    if (!dir || !*dir)
+        return;
+    for (unsigned k = 1; k < 64; k++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.%s.%u.trace", dir, criterion_current_test->category,
+                 criterion_current_test->name, k);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            break;
+        char *text = NULL;
+        size_t cap = 0, len = 0;
+        for (;;) {
+            if (len + 4096 > cap) {
+                cap = cap ? 2 * cap : 65536;
+                char *t = realloc(text, cap);
+                cr_assert_not_null(t);
+                text = t;
+            }
+            size_t n = fread(text + len, 1, cap - len, f);
+            len += n;
+            if (n == 0)
+                break;
+        }
+        fclose(f);
+        codec_trace_error err;
+        codec_trace *t = codec_trace_parse(text, len, &err);
+        free(text);
+        if (!t)
+            cr_assert_fail("%s:%zu: the proxy's trace is unreadable: %s", path, err.line,
+                           err.reason);
+        for (size_t i = 0; i < codec_trace_count(t); i++) {
+            const codec_trace_entry *e = codec_trace_get(t, i);
+            codec_capdu c;
+            codec_apdu_error ae = codec_capdu_decode(e->cmd, e->cmd_len, &c);
+            size_t line = e->line;
+            bool bad_cla = e->cmd[0] == 0xFF;
+            if (ae != CODEC_APDU_OK || bad_cla) {
+                codec_trace_free(t);
+                cr_assert_fail("%s:%zu: the proxy sent a malformed command APDU (%s)", path, line,
+                               bad_cla ? "CLA FF is invalid" : "length fields do not fit the data");
+            }
+        }
+        codec_trace_free(t);
+    }
+}
+
 /* Disconnects what the case connected, runs its cleanup steps, disconnects the fixture. */
 static void sdc_case_fini(void)
 {
@@ -656,6 +711,7 @@ static void sdc_case_fini(void)
         isoIec23465_SecurityDeviceList_release(sdc_case.lists[i]);
     sdc_case.n_lists = 0;
     sdc_disconnect();
+    sdc_check_apdus();
 }
 
 static void sdc_case_main(void)
@@ -672,7 +728,20 @@ static void sdc_case_main(void)
         name[nl - 6] = '\0';
         sdc_case.async = true;
     }
-    char *file = sdc_find_file(dir, suite, &sdc_doc);
+    /* <dir>/<suite>.yaml by convention; otherwise the file that declares the suite */
+    char *file = NULL;
+    char direct[4096];
+    snprintf(direct, sizeof direct, "%s/%s.yaml", dir, suite);
+    struct fy_document *d = sdc_load(direct);
+    const char *ds = d ? sdc_str(fy_document_root(d), "suite") : NULL;
+    if (ds && strcmp(ds, suite) == 0) {
+        file = strdup(direct);
+        sdc_doc = d;
+    } else {
+        if (d)
+            fy_document_destroy(d);
+        file = sdc_find_file(dir, suite, &sdc_doc);
+    }
     if (!file)
         cr_assert_fail("no case file for suite %s in %s", suite, dir);
     sdc_case.file = file;

@@ -25,8 +25,7 @@ bool sdc_guard_physical(void)
     return !(reader && *reader && strncmp(spec, "pcsc:", 5) == 0 && strcmp(spec + 5, reader) == 0);
 }
 
-/* Skips the running test unless presenting a value to `pw` is safe (see sdc_guard.h). */
-static void sdc_guard(isoIec23465_Password *pw, const char *what)
+void sdc_guard_password(isoIec23465_Password *pw, const char *what)
 {
     if (!criterion_current_test || !sdc_guard_physical())
         return;
@@ -53,26 +52,26 @@ static void sdc_guard(isoIec23465_Password *pw, const char *what)
 
 static isoIec23465_Status sdc_guarded_verify(isoIec23465_Password *pw, const uint8_t *v, size_t n)
 {
-    sdc_guard(pw, "Password_verify");
+    sdc_guard_password(pw, "Password_verify");
     return sdc_real_verify(pw, v, n);
 }
 
 static isoIec23465_Status sdc_guarded_change(isoIec23465_Password *pw, const uint8_t *o, size_t on,
                                              const uint8_t *v, size_t n)
 {
-    sdc_guard(pw, "Password_change");
+    sdc_guard_password(pw, "Password_change");
     return sdc_real_change(pw, o, on, v, n);
 }
 
 static isoIec23465_Status sdc_guarded_enable(isoIec23465_Password *pw, const uint8_t *v, size_t n)
 {
-    sdc_guard(pw, "Password_enableRequirement");
+    sdc_guard_password(pw, "Password_enableRequirement");
     return sdc_real_enable(pw, v, n);
 }
 
 static isoIec23465_Status sdc_guarded_disable(isoIec23465_Password *pw, const uint8_t *v, size_t n)
 {
-    sdc_guard(pw, "Password_disableRequirement");
+    sdc_guard_password(pw, "Password_disableRequirement");
     return sdc_real_disable(pw, v, n);
 }
 

@@ -23,6 +23,11 @@
  * a physical card. */
 bool sdc_guard_physical(void);
 
+/* The check itself, for callers that do not go through the table (the cases' non-blocking
+ * calls): skips the running test unless presenting a value to `pw` is safe; `what` names the
+ * call in the reason. Does nothing outside a test process or against the emulator. */
+void sdc_guard_password(isoIec23465_Password *pw, const char *what);
+
 /* Replaces the password functions of `t` with the guarded ones (called by sdc_api.c once the
  * table is filled; the guard acts only in test processes against a physical card). */
 void sdc_guard_hook(sdc_api_table *t);

@@ -150,7 +150,8 @@ Test(L1_Password, verify_described_value)
 {
     const sdc_password *pw = sdc_first_password();
     isoIec23465_Password *p = sdc_find(pw->label);
-    sdc_keep_last_try(p, pw, 1);
+    /* No counter check of its own: on a physical card the suite's guard (sdc_guard.h) reads the
+     * counter inside Password_verify and skips the test when one try is left. */
     int before = sdc_tries_left(p, pw);
     sdc_assert_status(isoIec23465_Password_verify(p, (const uint8_t *)pw->value, strlen(pw->value)),
                       isoIec23465_Success, "%s with the description's value", pw->label);

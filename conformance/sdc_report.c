@@ -811,7 +811,7 @@ static void sdc_html(FILE *f, const struct criterion_global_stats *st, const sdc
     fputs("</table>\n", f);
 
     fputs("<h2>All tests</h2>\n<table><tr><th>suite</th><th>test</th><th>function</th>"
-          "<th>result</th><th>ms</th></tr>\n",
+          "<th>result</th><th>ms</th><th>why skipped</th></tr>\n",
           f);
     for (const struct criterion_suite_stats *ss = st->suites; ss; ss = ss->next) {
         for (const struct criterion_test_stats *ts = ss->tests; ts; ts = ts->next) {
@@ -822,8 +822,14 @@ static void sdc_html(FILE *f, const struct criterion_global_stats *st, const sdc
             sdc_html_esc(f, ts->test->name);
             fputs("</td><td class=\"mono\">", f);
             sdc_html_esc(f, fn >= 0 ? sdc_api_names[fn] : "");
-            fprintf(f, "</td><td class=\"%s\">%s</td><td>%.1f</td></tr>\n", sdc_result(ts),
-                    sdc_result(ts), (double)ts->elapsed_time * 1000.0);
+            fprintf(f, "</td><td class=\"%s\">%s</td><td>%.1f</td><td class=\"muted\">",
+                    sdc_result(ts), sdc_result(ts), (double)ts->elapsed_time * 1000.0);
+            if (strcmp(sdc_result(ts), "skip") == 0) {
+                char why[1024];
+                sdc_reason(ts, why, sizeof why);
+                sdc_html_esc(f, why);
+            }
+            fputs("</td></tr>\n", f);
         }
     }
     fputs("</table>\n<p class=\"muted\">Statuses are the exceptions of ISO/IEC TS 23465-2 as "

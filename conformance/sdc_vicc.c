@@ -125,6 +125,9 @@ int sdc_vicc_run(char **argv, int argc, const char *log_dir)
         snprintf(note, sizeof note,
                  "vicc (vsmartcard's Python card, --type iso7816) in a private pcscd");
         setenv(SDC_DEVICE_NOTE_ENV, note, 1);
+        /* vicc is not this project's emulator, even inside an outer `sdemu run` whose reader
+         * has the same name: the PIN safety for foreign cards applies (sdc_guard.h). */
+        unsetenv("SDEMU_READER");
         printf("device vicc: %s, reader %s, vicc log %s\n", SDC_VICC, spec, log);
         fflush(stdout);
         char **args = calloc((size_t)argc + 3, sizeof *args);

@@ -406,6 +406,10 @@ static bool publish_keys(builder *b)
         uint16_t fid = (uint16_t)(EMU_P15_CERT_FID + n_cert++);
         if (!add_ef(&card->fs, b->df, fid, k->cert, k->cert_len))
             return false;
+        /* the key's holder may replace its certificate: update follows the key's use rule */
+        uint16_t cert_ef = emu_fs_child_by_fid(&card->fs, b->df, fid);
+        if (cert_ef != EMU_NONE)
+            card->fs.files[cert_ef].access[EMU_OP_UPDATE] = k->access[EMU_KEY_OP_USE];
         key_common(card, k, &v);
         char label[sizeof v.label + 16];
         if (k->cert_label[0])

@@ -50,6 +50,9 @@ static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, size_t at,
     uint8_t small[PX_SHORT_CAPDU_MAX];
     uint8_t *enc = small;
     size_t cap = sizeof small;
+    if (cmd->lc > 65535 || cmd->ne > 65536)
+        return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,
+                            "command cannot be encoded (Nc %zu, Ne %zu)", cmd->lc, cmd->ne);
     if (cmd->lc > 255 || cmd->ne > 256) {
         /* Extended: encoded into a buffer of this call only, so no 64 KB stays allocated. */
         cap = 4 + 3 + cmd->lc + 2;
@@ -72,6 +75,7 @@ static isoIec23465_Status px_send(px_conn *c, const codec_capdu *cmd, size_t at,
     }
     size_t rlen = 0;
     isoIec23465_Status st = c->tr.ops->transmit(c->tr.ctx, enc, n, c->rbuf + at, room, &rlen);
+    explicit_bzero(enc, n); /* commands carry PINs and keys */
     if (enc != small)
         free(enc);
     if (st != isoIec23465_Success)
@@ -205,8 +209,9 @@ isoIec23465_Status px_apdu_channel_open(px_conn *c, uint8_t *channel)
         return st;
     if (sw != 0x9000)
         return px_error_set_sw(sw, "MANAGE CHANNEL open");
+    /* The ATR counts channels up to 8, which means "8 or more" (ISO/IEC 7816-4 8.1.1.2.7). */
     if (n != 1 || d[0] == 0 || d[0] > PX_MAX_CHANNEL ||
-        (c->info.logical_channels < 20 && d[0] >= c->info.logical_channels)) {
+        (c->info.logical_channels < 8 && d[0] >= c->info.logical_channels)) {
         uint8_t bad = n == 1 ? d[0] : 0;
         if (n == 1 && bad != 0 && bad <= PX_MAX_CHANNEL)
             (void)px_apdu_channel_close(c, bad); /* best effort: do not leak the channel */
@@ -265,6 +270,22 @@ isoIec23465_Status px_apdu_open_app(px_conn *c, const uint8_t *aid, size_t aid_l
     }
     *channel = ch;
     return isoIec23465_Success;
+}
+
+void px_apdu_release_channels(px_conn *c, const isoIec23465_Handle *h)
+{
+    uint8_t ch[PX_MAX_CHANNEL];
+    size_t n = px_handle_channels(h, ch, sizeof ch);
+    if (n == 0)
+        return;
+    isoIec23465_ErrorDetails saved;
+    isoIec23465_getLastError(&saved);
+    bool began = !c->in_transaction && px_apdu_begin(c) == isoIec23465_Success;
+    for (size_t i = 0; i < n; i++)
+        (void)px_apdu_channel_close(c, ch[i]);
+    if (began)
+        px_apdu_end(c);
+    px_error_restore(&saved);
 }
 
 /* Exchanges and maps a non-9000 SW to its status (6282 and friends are the caller's). */

@@ -81,6 +81,12 @@ isoIec23465_Status px_apdu_channel_close(px_conn *c, uint8_t channel);
 isoIec23465_Status px_apdu_open_app(px_conn *c, const uint8_t *aid, size_t aid_len,
                                     uint8_t *channel);
 
+/* Closes (00 70 80 nn each) the logical channels owned by `h` and the handles under it
+ * (px_handle_channels), before they are released: call it with the connection locked, then
+ * px_handle_free(h). Best effort: a channel that does not close is left to the card's reset; the
+ * caller's error details are kept. Opens and ends its own transaction when none is open. */
+void px_apdu_release_channels(px_conn *c, const isoIec23465_Handle *h);
+
 /* SELECT by DF name (00 A4 04 0C Lc AID). Errors as px_apdu_exchange plus the SW mapping
  * (6A82: ObjectNotFound). */
 isoIec23465_Status px_apdu_select_aid(px_conn *c, const uint8_t *aid, size_t aid_len);

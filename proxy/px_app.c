@@ -167,9 +167,9 @@ static isoIec23465_Status px_app_select(px_conn *c, uint8_t p1, const uint8_t *r
 /* Selects the DF of an application (the MF for the root: 00 A4 00 04 3F00; an application:
  * 00 A4 04 04 AID, then "next occurrence" while the FCP's DF name (84) shows that a partial
  * match picked a longer AID). *sw receives the SELECT status: 9000, 6283 (deactivated) or 6285
- * (terminated); any other is an error. With `fcp` set, *fcp / *fcp_len receive the template
- * (in conn->abuf; length 0 when the card refuses to return one, 6A86 / 6A81, and the SELECT was
- * repeated with P2 0C). */
+ * (terminated); any other is an error. *fcp / *fcp_len receive the template (in conn->abuf;
+ * length 0 when the card refused to return one, 6A86 / 6A81, and the SELECT was repeated with
+ * P2 0C). */
 static isoIec23465_Status px_app_select_df(px_conn *c, const uint8_t *aid, size_t aid_len,
                                            uint16_t *sw, const uint8_t **fcp, size_t *fcp_len)
 {

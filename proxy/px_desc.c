@@ -205,10 +205,14 @@ static const px_enum px_usages[] = {
 };
 
 static const px_enum px_mechanisms[] = {
-    {"rsa-pkcs1", isoIec23465_MechRsaPkcs1V15}, {"rsa-pss", isoIec23465_MechRsaPss},
-    {"rsa-oaep", isoIec23465_MechRsaOaep},      {"ecdsa", isoIec23465_MechEcdsa},
-    {"ecdh", isoIec23465_MechEcdh},             {"aes-cbc", isoIec23465_MechAesCbc},
-    {"aes-ecb", isoIec23465_MechAesEcb},        {"aes-cmac", isoIec23465_MechAesCmac},
+    {"rsa-pkcs1", isoIec23465_MechRsaPkcs1V15},
+    {"rsa-pss", isoIec23465_MechRsaPss},
+    {"rsa-oaep", isoIec23465_MechRsaOaep},
+    {"ecdsa", isoIec23465_MechEcdsa},
+    {"ecdh", isoIec23465_MechEcdh},
+    {"aes-cbc", isoIec23465_MechAesCbc},
+    {"aes-ecb", isoIec23465_MechAesEcb},
+    {"aes-cmac", isoIec23465_MechAesCmac},
 };
 
 static const px_enum px_hashes[] = {
@@ -252,8 +256,7 @@ static bool px_get_num(px_ld *ld, struct fy_node *n, unsigned long max, unsigned
     buf[len] = '\0';
     bool hex = len > 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
     const char *digits = hex ? buf + 2 : buf;
-    if (strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") != strlen(digits) ||
-        !*digits)
+    if (strspn(digits, hex ? "0123456789abcdefABCDEF" : "0123456789") != strlen(digits) || !*digits)
         return px_fail(ld, n, "expected a number (decimal or 0x hex)");
     errno = 0;
     unsigned long v = strtoul(digits, NULL, hex ? 16 : 10);
@@ -402,6 +405,7 @@ static bool px_parse_algs(px_ld *ld, px_desc *d, struct fy_node *seq)
         int mech, hash = isoIec23465_HashNone;
         unsigned long ref;
         struct fy_node *n;
+        unsigned usage = 0;
         if (!px_check_keys(ld, a, keys))
             return false;
         if (!px_key(a, "mechanism") || !px_key(a, "reference"))
@@ -411,11 +415,12 @@ static bool px_parse_algs(px_ld *ld, px_desc *d, struct fy_node *seq)
             ((n = px_key(a, "hash")) &&
              !px_get_enum(ld, n, px_hashes, PX_N(px_hashes), "hash", &hash)) ||
             !px_get_num(ld, px_key(a, "reference"), 0xFF, &ref) ||
-            ((n = px_key(a, "usage")) && !px_get_usage(ld, n, &alg->usage)))
+            ((n = px_key(a, "usage")) && !px_get_usage(ld, n, &usage)))
             return false;
-        alg->mechanism = (isoIec23465_Mechanism)mech;
-        alg->hash = (isoIec23465_Hash)hash;
+        alg->mechanism = (uint8_t)mech;
+        alg->hash = (uint8_t)hash;
         alg->ref = (uint8_t)ref;
+        alg->usage = (uint8_t)usage;
         for (size_t i = 0; i < d->n_algs; i++) {
             const px_desc_alg *o = &d->algs[i];
             if (o->mechanism == alg->mechanism && o->hash == alg->hash &&
@@ -463,21 +468,20 @@ static const char *px_class_name(isoIec23465_ObjectType t)
 /* The keys an object of class `t` may have. */
 static const char *const *px_obj_keys(isoIec23465_ObjectType t)
 {
-    static const char *const container[] = {"class", "label",  "identifier", "path",
-                                            "application", "access", "structure", NULL};
+    static const char *const container[] = {"class",       "label",  "identifier", "path",
+                                            "application", "access", "structure",  NULL};
     static const char *const cert[] = {"class",       "label",  "identifier", "path",
                                        "application", "access", NULL};
-    static const char *const password[] = {
-        "class",      "label",      "identifier", "path",    "application", "reference",
-        "encoding",   "min_length", "max_length", "pad_to",  "pad_byte",    "max_tries",
-        "unblocked_by", NULL};
+    static const char *const password[] = {"class",        "label",     "identifier", "path",
+                                           "application",  "reference", "encoding",   "min_length",
+                                           "max_length",   "pad_to",    "pad_byte",   "max_tries",
+                                           "unblocked_by", NULL};
     static const char *const private_key[] = {
-        "class",    "label", "identifier", "path",        "application", "access",
-        "reference", "key_type", "bits",   "usage",       "algorithms",  "certificate",
-        "public_key", NULL};
-    static const char *const key[] = {"class",     "label",    "identifier", "path",
+        "class",    "label", "identifier", "path",       "application", "access",     "reference",
+        "key_type", "bits",  "usage",      "algorithms", "certificate", "public_key", NULL};
+    static const char *const key[] = {"class",       "label",  "identifier", "path",
                                       "application", "access", "reference",  "key_type",
-                                      "bits",      "usage",    "algorithms", NULL};
+                                      "bits",        "usage",  "algorithms", NULL};
     switch (t) {
     case isoIec23465_TypeDataContainer:
         return container;
@@ -612,7 +616,8 @@ static bool px_parse_key(px_ld *ld, const px_desc *d, px_desc_obj *obj, struct f
                     alg = &d->algs[i];
             if (!alg)
                 return px_fail(ld, r, "reference 0x%02lX is not in the device's algorithms", v);
-            if (obj->key_type && px_mech_key_type(alg->mechanism) != obj->key_type)
+            if (obj->key_type &&
+                px_mech_key_type((isoIec23465_Mechanism)alg->mechanism) != obj->key_type)
                 return px_fail(ld, r, "reference 0x%02lX is for another key type", v);
             /* Every table entry with this reference (one reference may serve several hashes). */
             for (size_t i = 0; i < d->n_algs; i++) {
@@ -782,9 +787,9 @@ static bool px_parse_objs(px_ld *ld, px_desc *d, struct fy_node *seq)
 
 static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
 {
-    static const char *const keys[] = {
-        "name",      "manufacturer", "product",      "device_type", "match",
-        "transport", "api_levels",   "applications", "algorithms",  "objects", NULL};
+    static const char *const keys[] = {"name",       "manufacturer", "product",    "device_type",
+                                       "match",      "transport",    "api_levels", "applications",
+                                       "algorithms", "objects",      NULL};
     if (!px_check_keys(ld, root, keys))
         return false;
     struct fy_node *n;
@@ -828,15 +833,33 @@ static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
     return true;
 }
 
-/* Builds a description from a parsed document (NULL: not YAML) and destroys the document.
- * *oom tells an allocation failure from a bad file. */
-static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *err, size_t errcap,
-                              bool *oom)
+/* Parses `path` (yaml NULL) or yaml[0..len) and builds a description; *oom tells an allocation
+ * failure from a bad file. libfyaml's diagnostics are collected, not printed: the first one
+ * becomes the message ("file:line:column: what"). */
+static px_desc *px_desc_build(const char *path, const char *yaml, size_t len, const char *name,
+                              char *err, size_t errcap, bool *oom)
 {
     px_ld ld = {name, err, errcap, false};
     *oom = false;
+    struct fy_diag_cfg dcfg;
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.colorize = false;
+    struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (diag)
+        fy_diag_set_collect_errors(diag, true);
+    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
+    struct fy_document *fyd = path ? fy_document_build_from_file(&cfg, path)
+                                   : fy_document_build_from_string(&cfg, yaml, len);
     if (!fyd) {
-        snprintf(err, errcap, "%s: not valid YAML", name);
+        void *it = NULL;
+        struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &it) : NULL;
+        if (e && e->msg)
+            snprintf(err, errcap, "%s:%d:%d: not valid YAML: %s", name, e->line + 1, e->column + 1,
+                     e->msg);
+        else
+            snprintf(err, errcap, "%s: not valid YAML", name);
+        fy_diag_destroy(diag);
         return NULL;
     }
     px_desc *d = calloc(1, sizeof *d);
@@ -846,6 +869,7 @@ static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *e
     }
     if (!d || !d->file) {
         fy_document_destroy(fyd);
+        fy_diag_destroy(diag);
         px_desc_free(d);
         snprintf(err, errcap, "%s: out of memory", name);
         *oom = true;
@@ -853,6 +877,7 @@ static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *e
     }
     bool ok = px_parse(&ld, d, fy_document_root(fyd));
     fy_document_destroy(fyd);
+    fy_diag_destroy(diag);
     if (!ok) {
         px_desc_free(d);
         *oom = ld.oom;
@@ -861,11 +886,9 @@ static px_desc *px_desc_build(struct fy_document *fyd, const char *name, char *e
     return d;
 }
 
-static const struct fy_parse_cfg px_cfg = {.flags = FYPCF_QUIET};
-
 static px_desc *px_desc_load_path(const char *path, char *err, size_t errcap, bool *oom)
 {
-    return px_desc_build(fy_document_build_from_file(&px_cfg, path), path, err, errcap, oom);
+    return px_desc_build(path, NULL, 0, path, err, errcap, oom);
 }
 
 px_desc *px_desc_load_file(const char *path, char *err, size_t errcap)
@@ -878,8 +901,7 @@ px_desc *px_desc_load_buffer(const char *yaml, size_t len, const char *name, cha
                              size_t errcap)
 {
     bool oom;
-    return px_desc_build(fy_document_build_from_string(&px_cfg, yaml, len), name, err, errcap,
-                         &oom);
+    return px_desc_build(NULL, yaml, len, name, err, errcap, &oom);
 }
 
 void px_desc_obj_init(px_desc_obj *o)
@@ -931,9 +953,10 @@ void px_desc_assign_algs(px_desc *d)
         o->n_algs = 0;
         for (size_t k = 0; k < d->n_algs && o->n_algs < PX_MAX_ALGS; k++) {
             const px_desc_alg *a = &d->algs[k];
-            if (o->key_type && px_mech_key_type(a->mechanism) != o->key_type)
+            isoIec23465_KeyType kt = px_mech_key_type((isoIec23465_Mechanism)a->mechanism);
+            if (o->key_type && kt != o->key_type)
                 continue;
-            if (!o->key_type && px_mech_key_type(a->mechanism) == isoIec23465_KeyAes) {
+            if (!o->key_type && kt == isoIec23465_KeyAes) {
                 if (o->type != isoIec23465_TypeSecretKey)
                     continue;
             } else if (!o->key_type && o->type == isoIec23465_TypeSecretKey) {

@@ -10,8 +10,8 @@
 #include "isoiec23465.h"
 
 #define PX_DESC_MAX_APPS 32
-#define PX_DESC_MAX_OBJECTS 256
-#define PX_DESC_MAX_PATH 16 /* bytes: up to 8 file identifiers */
+#define PX_DESC_MAX_OBJECTS 128 /* the table is a fixed array: footprint (64 KB budget) */
+#define PX_DESC_MAX_PATH 16     /* bytes: up to 8 file identifiers */
 #define PX_DESC_MAX_ID 16
 #define PX_AID_MAX 16
 #define PX_DESC_MAX_FILES 256 /* descriptions read from one directory */
@@ -31,8 +31,8 @@ typedef struct px_desc_app {
 /* Operations a container's access conditions are given for (isoIec23465_Operation - 1). */
 #define PX_OPS 5
 /* Values of px_desc_obj.auth[op] other than an object index. */
-#define PX_AUTH_ALWAYS (-1) /* no authenticator needed */
-#define PX_AUTH_NEVER (-2)  /* the operation is never allowed */
+#define PX_AUTH_ALWAYS (-1)  /* no authenticator needed */
+#define PX_AUTH_NEVER (-2)   /* the operation is never allowed */
 #define PX_AUTH_UNKNOWN (-3) /* neither discovery nor the description said */
 
 /* How a password is put into VERIFY / CHANGE / RESET RETRY COUNTER data. */
@@ -55,13 +55,14 @@ typedef enum px_structure {
 /* One mechanism the device offers for a key, and the algorithm reference (MSE tag 80) that
  * selects it: card-specific knowledge from the description ("algorithms"). */
 typedef struct px_desc_alg {
-    isoIec23465_Mechanism mechanism;
-    isoIec23465_Hash hash; /* isoIec23465_HashNone: the card takes the data as given */
+    /* One byte each (the table is copied into every key: footprint). */
+    uint8_t mechanism; /* isoIec23465_Mechanism */
+    uint8_t hash; /* isoIec23465_Hash; isoIec23465_HashNone: the card takes the data as given */
     uint8_t ref;
     /* ISOIEC23465_USAGE_* the reference serves (0: any). Tells apart references that share a
      * mechanism and hash, e.g. PKCS#1 v1.5 signature (sign, verify) and PKCS#1 v1.5 encryption
      * (encrypt, decrypt): a key gets the entries whose usage meets its own. */
-    unsigned usage;
+    uint8_t usage;
 } px_desc_alg;
 
 /* Device-level algorithm table entries (description key `algorithms:`). */
@@ -77,8 +78,8 @@ typedef struct px_desc_alg {
 #define PX_GIVEN_PIN_ENCODING (1u << 4)
 #define PX_GIVEN_PIN_MIN (1u << 5)
 #define PX_GIVEN_PIN_MAX (1u << 6)
-#define PX_GIVEN_PIN_STORED (1u << 7) /* pad_to */
-#define PX_GIVEN_PIN_PAD (1u << 8)    /* pad_byte */
+#define PX_GIVEN_PIN_STORED (1u << 7)  /* pad_to */
+#define PX_GIVEN_PIN_PAD (1u << 8)     /* pad_byte */
 #define PX_GIVEN_PIN_UNBLOCK (1u << 9) /* unblocked_by, including "none" */
 #define PX_GIVEN_KEY_REF (1u << 10)
 #define PX_GIVEN_USAGE (1u << 11)
@@ -91,7 +92,7 @@ typedef struct px_desc_obj {
     size_t id_len;
     uint8_t path[PX_DESC_MAX_PATH]; /* from the MF (starts 3F00), or inside `app` */
     size_t path_len;
-    int app; /* index into apps, -1 for objects reached from the MF */
+    int app;         /* index into apps, -1 for objects reached from the MF */
     bool discovered; /* from ISO/IEC 7816-15 (else from a description) */
     bool deleted;    /* removed by deleteObject/deleteApplication; the entry stays (handles) */
 
@@ -101,24 +102,24 @@ typedef struct px_desc_obj {
     px_structure structure; /* DataContainer: file structure */
 
     /* Password (type isoIec23465_TypePassword) */
-    uint8_t pin_ref;           /* P2 of VERIFY: 0x01..0x1F global, 0x81.. DF-specific */
+    uint8_t pin_ref; /* P2 of VERIFY: 0x01..0x1F global, 0x81.. DF-specific */
     px_pin_encoding pin_encoding;
-    size_t pin_min, pin_max;   /* length range of the value, in characters */
-    size_t pin_stored;         /* bytes of VERIFY data after padding; 0 = no padding */
-    uint8_t pin_pad;           /* padding byte */
-    int pin_max_tries;         /* -1 when unknown */
-    int pin_unblock;           /* index in objs[] of the reset code (PUK), -1 none */
-    uint32_t pin_flags;        /* codec_p15_pin_flags */
+    size_t pin_min, pin_max; /* length range of the value, in characters */
+    size_t pin_stored;       /* bytes of VERIFY data after padding; 0 = no padding */
+    uint8_t pin_pad;         /* padding byte */
+    int pin_max_tries;       /* -1 when unknown */
+    int pin_unblock;         /* index in objs[] of the reset code (PUK), -1 none */
+    uint32_t pin_flags;      /* codec_p15_pin_flags */
 
     /* Keys (PrivateKey / PublicKey / SecretKey) and CertificateContainer */
-    uint8_t key_ref;           /* MSE tag 83/84, P2 of GENERATE / AUTHENTICATE */
+    uint8_t key_ref; /* MSE tag 83/84, P2 of GENERATE / AUTHENTICATE */
     isoIec23465_KeyType key_type;
     size_t key_bits;
-    unsigned usage;            /* ISOIEC23465_USAGE_* */
+    unsigned usage; /* ISOIEC23465_USAGE_* */
     px_desc_alg algs[PX_MAX_ALGS];
     size_t n_algs;
-    int pair;  /* private key <-> public key object in objs[], -1 none */
-    int cert;  /* private key -> its certificate, certificate -> its private key; -1 none */
+    int pair; /* private key <-> public key object in objs[], -1 none */
+    int cert; /* private key -> its certificate, certificate -> its private key; -1 none */
 
     uint32_t given; /* PX_GIVEN_*: what a description gave (0 for discovered entries) */
 } px_desc_obj;

@@ -6,6 +6,7 @@
 
 #include "codec_bytes.h"
 #include "px_apdu.h"
+#include "px_async.h"
 #include "px_atr.h"
 #include "px_desc.h"
 #include "px_error.h"
@@ -594,6 +595,7 @@ isoIec23465_Status isoIec23465_disconnectSecurityDevice(isoIec23465_SecurityDevi
     c->tr.ops->close(c->tr.ctx);
     c->tr.ops = NULL;
     px_handle_leave(c);
+    px_async_device_closed(c); /* queued non-blocking calls answer IllegalState, worker joined */
     px_handle_free(device);
     return isoIec23465_Success;
 }

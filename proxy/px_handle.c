@@ -40,6 +40,35 @@ static isoIec23465_ObjectType px_base_of(isoIec23465_ObjectType t)
     }
 }
 
+static bool px_reg_has(const isoIec23465_Handle *h);
+
+/* px_handle_channels with the registry locked; `depth` bounds the walk (handle trees are
+ * shallow: device, root, application, object). */
+static void px_channels_locked(const isoIec23465_Handle *h, uint8_t *out, size_t cap, size_t *n,
+                               int depth)
+{
+    if (h->channel && (!h->parent || h->parent->channel != h->channel) && *n < cap &&
+        px_type_is_a(h->type, isoIec23465_TypeSecurityDeviceApplication))
+        out[(*n)++] = h->channel;
+    if (depth >= 8)
+        return;
+    for (size_t i = 0; i < px_reg_n; i++)
+        if (px_reg[i]->parent == h)
+            px_channels_locked(px_reg[i], out, cap, n, depth + 1);
+}
+
+size_t px_handle_channels(const isoIec23465_Handle *h, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    if (!h)
+        return 0;
+    pthread_mutex_lock(&px_reg_lock);
+    if (px_reg_has(h))
+        px_channels_locked(h, out, cap, &n, 0);
+    pthread_mutex_unlock(&px_reg_lock);
+    return n;
+}
+
 bool px_type_is_a(isoIec23465_ObjectType type, isoIec23465_ObjectType base)
 {
     for (int depth = 0; type && depth < 8; depth++) {
@@ -220,6 +249,17 @@ void px_handle_leave(px_conn *conn)
     px_conn_unref(conn);
 }
 
+/* Responses may hold secrets (decrypted data): the buffer is wiped before its memory goes back,
+ * which is why it grows by copy rather than realloc. */
+static void px_conn_free_rbuf(px_conn *conn)
+{
+    if (conn->rbuf)
+        explicit_bzero(conn->rbuf, conn->rcap);
+    free(conn->rbuf);
+    conn->rbuf = NULL;
+    conn->rcap = 0;
+}
+
 px_conn *px_conn_new(const px_transport *tr)
 {
     /* No buffers yet: the first exchange allocates what it needs (px_conn_reserve). */
@@ -249,7 +289,7 @@ void px_conn_unref(px_conn *conn)
         conn->tr.ops->close(conn->tr.ctx);
     px_desc_free(conn->desc);
     pthread_mutex_destroy(&conn->lock);
-    free(conn->rbuf);
+    px_conn_free_rbuf(conn);
     free(conn);
 }
 
@@ -257,9 +297,13 @@ bool px_conn_reserve(px_conn *conn, size_t cap)
 {
     if (cap <= conn->rcap)
         return true;
-    uint8_t *grown = realloc(conn->rbuf, cap);
+    uint8_t *grown = malloc(cap);
     if (!grown)
         return false;
+    size_t keep = conn->rcap;
+    if (keep)
+        memcpy(grown, conn->rbuf, keep);
+    px_conn_free_rbuf(conn);
     conn->rbuf = grown;
     conn->rcap = cap;
     return true;
@@ -267,11 +311,8 @@ bool px_conn_reserve(px_conn *conn, size_t cap)
 
 void px_conn_trim(px_conn *conn)
 {
-    if (conn->rcap <= PX_RBUF_KEEP)
-        return;
-    free(conn->rbuf);
-    conn->rbuf = NULL;
-    conn->rcap = 0;
+    if (conn->rcap > PX_RBUF_KEEP)
+        px_conn_free_rbuf(conn);
 }
 
 isoIec23465_Status px_out_text(const char *text, char *buf, size_t *len)

@@ -42,7 +42,8 @@ typedef struct px_conn {
     /* Response buffer: the frames of one exchange are received one after the other into it, so
      * it also assembles GET RESPONSE chains. Allocated on demand (px_conn_reserve) to what the
      * exchange can receive, and given back by px_conn_trim when an API call ends, so an idle
-     * connection holds at most PX_RBUF_KEEP bytes. NULL until the first exchange. */
+     * connection holds at most PX_RBUF_KEEP bytes. Wiped whenever its memory goes back (it may
+     * hold decrypted data). NULL until the first exchange. */
     uint8_t *rbuf;
     size_t rcap;     /* bytes allocated at rbuf */
     uint8_t *abuf;   /* unused (the response is assembled in rbuf); always NULL */
@@ -91,6 +92,11 @@ isoIec23465_Handle *px_handle_new(isoIec23465_ObjectType type, isoIec23465_Handl
  * connection beyond dropping the handle's reference. NULL is accepted. */
 void px_handle_free(isoIec23465_Handle *h);
 
+/* Collects into out[0..cap) the logical channels owned by `h` and the live handles under it: an
+ * application handle owns its channel when it differs from its parent's (objects under it only
+ * inherit it). Returns how many were written. NULL or a stale handle gives 0. */
+size_t px_handle_channels(const isoIec23465_Handle *h, uint8_t *out, size_t cap);
+
 /* True when `type` is `base` or derives from it. */
 bool px_type_is_a(isoIec23465_ObjectType type, isoIec23465_ObjectType base);
 
@@ -107,12 +113,14 @@ isoIec23465_Status px_handle_enter(const isoIec23465_Handle *h, isoIec23465_Obje
  * connection from px_handle_enter (NULL accepted). Response data of the call is invalid after. */
 void px_handle_leave(px_conn *conn);
 
-/* Makes conn->rbuf hold at least `cap` bytes (contents up to the old capacity kept). False
- * when out of memory (the buffer is unchanged then). The connection must be locked. */
+/* Makes conn->rbuf hold at least `cap` bytes (contents up to the old capacity kept; the old
+ * block is wiped and freed). False when out of memory (the buffer is unchanged then). The
+ * connection must be locked. */
 bool px_conn_reserve(px_conn *conn, size_t cap);
 
-/* Frees conn->rbuf when it grew beyond PX_RBUF_KEEP bytes (the next exchange allocates what it
- * needs). Called when an API call ends; the connection must be locked. */
+/* Wipes and frees conn->rbuf when it grew beyond PX_RBUF_KEEP bytes (the next exchange
+ * allocates what it needs). Called when an API call ends (px_apdu_end, px_handle_leave); the
+ * connection must be locked. */
 void px_conn_trim(px_conn *conn);
 
 /* Creates a connection around an opened transport (takes it over). NULL on no memory (the

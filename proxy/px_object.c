@@ -124,6 +124,8 @@ static isoIec23465_Status px_find_obj(isoIec23465_Handle *app, px_conn *c, const
 {
     for (size_t i = 0; c->desc && i < c->desc->n_objs; i++) {
         const px_desc_obj *o = &c->desc->objs[i];
+        if (o->deleted)
+            continue;
         bool match = label ? strcmp(o->label, label) == 0
                            : o->id_len == id_len && memcmp(o->id, id, id_len) == 0;
         if (px_in_scope(app, o) && match)

@@ -36,8 +36,8 @@ typedef struct p15 {
     uint8_t *buf; /* one file: PX_P15_MAX_FILE + 1 bytes (one more tells "too large") */
     size_t len;
     p15_side side[PX_DESC_MAX_OBJECTS];
-    int app;                          /* index of the PKCS#15 application in d->apps, -1 */
-    uint8_t base[PX_DESC_MAX_PATH];   /* its DF from the MF; base_len 0: reached by AID only */
+    int app;                        /* index of the PKCS#15 application in d->apps, -1 */
+    uint8_t base[PX_DESC_MAX_PATH]; /* its DF from the MF; base_len 0: reached by AID only */
     size_t base_len;
     bool in_base; /* the current DF is the PKCS#15 DF (relative SELECTs work) */
     bool stop;    /* the command budget is spent */
@@ -80,8 +80,8 @@ static isoIec23465_Status p15_exchange(p15 *p, const codec_capdu *cmd, const uin
 /* What a SELECT told about the file. */
 typedef struct p15_file {
     bool found;
-    size_t size;        /* PX_SIZE_UNKNOWN when the FCP did not say */
-    int structure;      /* px_structure, -1 unknown */
+    size_t size;   /* PX_SIZE_UNKNOWN when the FCP did not say */
+    int structure; /* px_structure, -1 unknown */
 } p15_file;
 
 /* The file descriptor byte (FCP tag 82) as a px_structure, -1 when absent or not an EF. */
@@ -123,8 +123,7 @@ static int p15_fcp_structure(const uint8_t *fcp, size_t len)
 
 /* SELECT with P1 `p1` and reference `ref`, asking for the FCP (P2 04), falling back to P2 0C
  * when the card refuses that. f->found false for any other status word. */
-static isoIec23465_Status p15_select(p15 *p, uint8_t p1, const uint8_t *ref, size_t n,
-                                     p15_file *f)
+static isoIec23465_Status p15_select(p15 *p, uint8_t p1, const uint8_t *ref, size_t n, p15_file *f)
 {
     f->found = false;
     f->size = PX_SIZE_UNKNOWN;
@@ -314,8 +313,7 @@ static bool p15_id_eq(const p15_id *a, const p15_id *b)
 
 /* A 7816-15 path as a path from the MF in out (or relative to the PKCS#15 DF, *rel, when that
  * DF was reached by AID only). False when empty, odd or too long. */
-static bool p15_path(const p15 *p, const codec_p15_bytes *in, uint8_t *out, size_t *len,
-                     bool *rel)
+static bool p15_path(const p15 *p, const codec_p15_bytes *in, uint8_t *out, size_t *len, bool *rel)
 {
     *rel = false;
     if (in->len == 0 || in->len % 2)
@@ -344,8 +342,8 @@ static bool p15_path(const p15 *p, const codec_p15_bytes *in, uint8_t *out, size
 }
 
 /* A new object of `type`; NULL (with a note) when the table is full or memory ran out (*oom). */
-static px_desc_obj *p15_new_obj(p15 *p, isoIec23465_ObjectType type,
-                                const codec_p15_bytes *label, const char *fallback, bool *oom)
+static px_desc_obj *p15_new_obj(p15 *p, isoIec23465_ObjectType type, const codec_p15_bytes *label,
+                                const char *fallback, bool *oom)
 {
     if (p->d->n_objs == PX_DESC_MAX_OBJECTS) {
         p15_note(p, "more than %d objects", PX_DESC_MAX_OBJECTS);
@@ -423,7 +421,7 @@ static isoIec23465_Status p15_add_pin(p15 *p, const codec_p15_pin *e)
                       : e->type == CODEC_P15_PIN_ISO9564_1 ? PX_PIN_FORMAT2
                                                            : PX_PIN_ASCII;
     o->pin_min = e->min_len;
-    o->pin_max = e->has_max_len ? e->max_len
+    o->pin_max = e->has_max_len                  ? e->max_len
                  : o->pin_encoding == PX_PIN_BCD ? 2 * (size_t)e->stored_len
                                                  : e->stored_len;
     if (e->flags & CODEC_P15_PIN_NEEDS_PADDING) {
@@ -444,7 +442,8 @@ static isoIec23465_Status p15_add_key(p15 *p, isoIec23465_ObjectType type,
 {
     bool oom = false;
     char fb[16];
-    snprintf(fb, sizeof fb, "key %02X", e->key.has_key_ref ? (unsigned)(e->key.key_ref & 0xFF) : 0u);
+    snprintf(fb, sizeof fb, "key %02X",
+             e->key.has_key_ref ? (unsigned)(e->key.key_ref & 0xFF) : 0u);
     px_desc_obj *o = p15_new_obj(p, type, &e->obj.label, fb, &oom);
     if (!o)
         return oom ? isoIec23465_NotEnoughMemory : isoIec23465_Success;
@@ -607,7 +606,8 @@ static int p15_add_app(p15 *p, const codec_p15_app *a, bool *oom)
         return -1;
     int idx = -1;
     for (size_t i = 0; i < d->n_apps && idx < 0; i++)
-        if (d->apps[i].aid_len == a->aid.len && memcmp(d->apps[i].aid, a->aid.data, a->aid.len) == 0)
+        if (d->apps[i].aid_len == a->aid.len &&
+            memcmp(d->apps[i].aid, a->aid.data, a->aid.len) == 0)
             idx = (int)i;
     if (idx < 0) {
         if (d->n_apps == PX_DESC_MAX_APPS) {
@@ -678,7 +678,7 @@ static isoIec23465_Status p15_read_dir(p15 *p)
     return isoIec23465_Success;
 }
 
-/* The serial number as text: as it is when printable ASCII, else hex. */
+/* The serial number as text: as it is when printable ASCII, else hex digits. */
 static char *p15_serial_text(const codec_p15_bytes *b)
 {
     bool printable = b->len > 0 && b->len <= 64;
@@ -686,10 +686,15 @@ static char *p15_serial_text(const codec_p15_bytes *b)
         printable = b->data[i] >= 0x20 && b->data[i] < 0x7F;
     if (printable)
         return p15_text(b);
+    static const char digits[] = "0123456789ABCDEF";
     size_t n = b->len > 64 ? 64 : b->len;
     char *s = malloc(2 * n + 1);
-    if (s && !codec_hex_encode(b->data, n, s, 2 * n + 1))
-        s[0] = '\0';
+    for (size_t i = 0; s && i < n; i++) {
+        s[2 * i] = digits[b->data[i] >> 4];
+        s[2 * i + 1] = digits[b->data[i] & 0x0F];
+    }
+    if (s)
+        s[2 * n] = '\0';
     return s;
 }
 
@@ -773,10 +778,9 @@ static isoIec23465_Status p15_read_app(p15 *p)
     st = p15_read_tokeninfo(p, path, plen, rel);
     if (st != isoIec23465_Success)
         return st;
-    static const uint8_t order[] = {CODEC_P15_AODF,         CODEC_P15_PRKDF, CODEC_P15_PUKDF,
-                                    CODEC_P15_PUKDF_TRUSTED, CODEC_P15_SKDF,  CODEC_P15_CDF,
-                                    CODEC_P15_CDF_TRUSTED,   CODEC_P15_CDF_USEFUL,
-                                    CODEC_P15_DODF};
+    static const uint8_t order[] = {CODEC_P15_AODF,          CODEC_P15_PRKDF,      CODEC_P15_PUKDF,
+                                    CODEC_P15_PUKDF_TRUSTED, CODEC_P15_SKDF,       CODEC_P15_CDF,
+                                    CODEC_P15_CDF_TRUSTED,   CODEC_P15_CDF_USEFUL, CODEC_P15_DODF};
     for (size_t k = 0; k < sizeof order && !p->stop; k++)
         for (size_t i = 0; i < n_dfs && !p->stop; i++) {
             if (dfs[i].type != order[k])
@@ -849,7 +853,8 @@ static void p15_link(p15 *p)
         if (s->auth.len) {
             pin = PX_AUTH_UNKNOWN;
             for (size_t k = 0; k < d->n_objs && pin == PX_AUTH_UNKNOWN; k++)
-                if (d->objs[k].type == isoIec23465_TypePassword && p15_id_eq(&p->side[k].id, &s->auth))
+                if (d->objs[k].type == isoIec23465_TypePassword &&
+                    p15_id_eq(&p->side[k].id, &s->auth))
                     pin = (int)k;
             if (pin == PX_AUTH_UNKNOWN)
                 p15_note(p, "'%s' names an authId no PIN has", o->label);
@@ -882,9 +887,9 @@ static void p15_link(p15 *p)
             continue;
         for (size_t k = 0; k < d->n_objs && o->pin_unblock < 0; k++) {
             const px_desc_obj *q = &d->objs[k];
-            if (q->type == isoIec23465_TypePassword && q->pin_flags & CODEC_P15_PIN_UNBLOCKING_PIN &&
-                q->app == o->app && q->path_len == o->path_len &&
-                memcmp(q->path, o->path, o->path_len) == 0)
+            if (q->type == isoIec23465_TypePassword &&
+                q->pin_flags & CODEC_P15_PIN_UNBLOCKING_PIN && q->app == o->app &&
+                q->path_len == o->path_len && memcmp(q->path, o->path, o->path_len) == 0)
                 o->pin_unblock = (int)k;
         }
     }

@@ -5,10 +5,10 @@
 #include "px_handle.h"
 
 /* Bounds on what the card can make discovery do. */
-#define PX_P15_MAX_FILE 16384      /* bytes read from one EF (EF.DIR, EF.OD, a DF's entries) */
-#define PX_P15_MAX_APDUS 64        /* commands discovery sends at most (GET RESPONSE aside) */
-#define PX_P15_MAX_DIR_RECORDS 16  /* records read from a record EF.DIR */
-#define PX_P15_MAX_DFS 16          /* EF.OD entries followed */
+#define PX_P15_MAX_FILE 16384     /* bytes read from one EF (EF.DIR, EF.OD, a DF's entries) */
+#define PX_P15_MAX_APDUS 64       /* commands discovery sends at most (GET RESPONSE aside) */
+#define PX_P15_MAX_DIR_RECORDS 16 /* records read from a record EF.DIR */
+#define PX_P15_MAX_DFS 16         /* EF.OD entries followed */
 
 /* Reads the card's ISO/IEC 7816-15 data and merges it with the matched description into
  * c->desc (replaced by the merged table; created when no description matched):

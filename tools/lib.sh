@@ -8,6 +8,7 @@ SD_PACKAGES=(
     libssl-dev libfyaml-dev libcriterion-dev
     valgrind clang clang-tools clang-tidy clang-format libclang-rt-14-dev
     python3 libreadline-dev
+    chromium # headless: renders sdconform's report.html for the screenshot check
 )
 
 sd_log() { printf '== %s\n' "$*" >&2; }

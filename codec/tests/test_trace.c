@@ -160,7 +160,7 @@ Test(trace, format_masks_secrets_by_default)
     cr_assert_eq(strlen(small), sizeof small - 1);
 }
 
-Test(trace, mask_covers_verify_change_reset_only)
+Test(trace, mask_covers_every_pin_command)
 {
     uint8_t kind[16];
     static const uint8_t change[] = {0x00, 0x24, 0x00, 0x81, 0x02, 0x31, 0x32, 0x00};
@@ -171,6 +171,13 @@ Test(trace, mask_covers_verify_change_reset_only)
     cr_assert_eq(kind[7], CODEC_TRACE_BYTE); /* Le */
     static const uint8_t reset[] = {0x80, 0x2C, 0x00, 0x81, 0x01, 0x39};
     cr_assert_eq(codec_trace_mask(reset, sizeof reset, kind), 1);
+    /* ENABLE / DISABLE VERIFICATION REQUIREMENT carry the PIN too */
+    static const uint8_t disable[] = {0x00, 0x26, 0x00, 0x01, 0x08, 0x31, 0x32, 0x33,
+                                      0x34, 0x35, 0x36, 0xFF, 0xFF};
+    cr_assert_eq(codec_trace_mask(disable, sizeof disable, kind), 8);
+    cr_assert_eq(kind[5], CODEC_TRACE_SECRET);
+    static const uint8_t enable[] = {0x00, 0x28, 0x00, 0x01, 0x02, 0x31, 0x32};
+    cr_assert_eq(codec_trace_mask(enable, sizeof enable, kind), 2);
     static const uint8_t empty_verify[] = {0x00, 0x20, 0x00, 0x81};
     cr_assert_eq(codec_trace_mask(empty_verify, sizeof empty_verify, kind), 0);
     static const uint8_t read[] = {0x00, 0xB0, 0x00, 0x00, 0x02, 0x31, 0x32};

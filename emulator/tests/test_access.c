@@ -154,11 +154,12 @@ Test(access, never_always_default_and_references)
  * | append never; write never shares 3C with the life-cycle operations. */
 Test(access, fcp_of_ef_0101)
 {
+    /* erase (INS 0E) needs the user PIN like update; append stays never */
     expect_ab("00 A4 00 04 02 01 01 00", "80 01 01 90 00"
                                          " 80 01 02 A4 06 83 01 01 95 01 08"
                                          " 80 01 3C 97 00"
                                          " 80 01 40 A4 06 83 01 03 95 01 08"
-                                         " 84 01 0E 97 00"
+                                         " 84 01 0E A4 06 83 01 01 95 01 08"
                                          " 84 01 E2 97 00");
 }
 

@@ -108,13 +108,15 @@ Test(records, update_needs_the_user_pin_and_exact_length)
 {
     expect_sw("00 A4 00 0C 02 01 03", 0x9000);
     expect_sw("00 DC 02 04 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6982);
+    expect_sw("00 E2 00 00 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6982);
     expect_sw(VERIFY_USER, 0x9000);
     expect_sw("00 DC 02 04 03 AA AA AA", 0x6700);
     expect_sw("00 DC 02 04 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x9000);
     expect_data("00 B2 02 04 10", "AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x9000);
     expect_sw("00 DC 09 04 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6A83);
     expect_sw("00 DC 01 05 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6A86);
-    expect_sw("00 E2 00 00 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6982);
+    /* append needs the user PIN too, and the file holds exactly its five records */
+    expect_sw("00 E2 00 00 10 AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA AA", 0x6A84);
 }
 
 Test(records2, linear_variable_update_append_erase_write)

@@ -23,7 +23,7 @@
  * - Release functions accept NULL.
  * - Functions marked "Not implemented in this version" return isoIec23465_FunctionNotImplemented
  *   after checking their arguments; their signatures may still change.
- * - Non-blocking (callback) forms of the functions are not offered by this version.
+ * - Non-blocking (callback) forms of the functions (F_async) are in isoiec23465_async.h.
  * - Thread safety: handles of one device may be used from several threads; calls on one device
  *   are serialised by the proxy. On PC/SC, each call that sends APDUs runs inside one PC/SC
  *   transaction, so other clients of the card cannot interleave their commands.
@@ -170,9 +170,9 @@ typedef enum isoIec23465_DeviceAttribute {
     isoIec23465_AttrInterface = 4,        /* "contact", "contactless", "embedded", "virtual" */
     isoIec23465_AttrPresence = 5,         /* "absent", "present", "in use", "exclusive" */
     isoIec23465_AttrAtr = 6,              /* upper-case hex, bytes separated by spaces */
-    isoIec23465_AttrManufacturer = 7,     /* from the device description */
+    isoIec23465_AttrManufacturer = 7,     /* the description's, else TokenInfo's (7816-15) */
     isoIec23465_AttrProduct = 8,          /* from the device description */
-    isoIec23465_AttrSerialNumber = 9,     /* not known in this version: ObjectNotFound */
+    isoIec23465_AttrSerialNumber = 9,     /* TokenInfo serialNumber (7816-15), else ObjectNotFound */
     isoIec23465_AttrOsVersion = 10,       /* not known in this version: ObjectNotFound */
     isoIec23465_AttrApiLevels = 11,       /* e.g. "1" or "1,2" */
     isoIec23465_AttrExtendedLength = 12,  /* "yes" / "no" */
@@ -236,10 +236,15 @@ isoIec23465_SecurityDeviceEntry_getPresence(const isoIec23465_SecurityDeviceEntr
 
 /* Connects to the device of an entry: "pcsc:" through SCardConnect (shared, T=0 or T=1),
  * "emu:" by loading the profile into an in-process card. The device description is then chosen
- * (matched on ATR and/or AID; this may send SELECT by AID). On success *device receives a new
- * connection the caller ends with isoIec23465_disconnectSecurityDevice.
+ * (matched on ATR and/or AID; this may send SELECT by AID), and the card's ISO/IEC 7816-15 data
+ * is read and merged with it into the object table (in one transaction, at most 64 commands:
+ * SELECT 00 A4 08 04 of EF.DIR 2F00, READ BINARY 00 B0 or READ RECORD 00 B2 nn 04, SELECT of the
+ * PKCS#15 application, then SELECT + READ BINARY of EF.OD, TokenInfo and each DF EF.OD lists;
+ * a card without 7816-15 costs two SELECTs). Malformed 7816-15 data does not fail the connect:
+ * what could be read is used. On success *device receives a new connection the caller ends with
+ * isoIec23465_disconnectSecurityDevice.
  * Exceptions: IllegalArgument, SecurityDeviceNotFound (reader or card gone, profile missing),
- * CommunicationError, NotEnoughMemory. */
+ * CommunicationError (also when the card stops answering during discovery), NotEnoughMemory. */
 isoIec23465_Status isoIec23465_connectSecurityDevice(const isoIec23465_SecurityDeviceEntry *entry,
                                                      isoIec23465_SecurityDevice **device);
 
@@ -905,10 +910,9 @@ isoIec23465_Status isoIec23465_SecretKey_computeMac(isoIec23465_SecretKey *key,
  * device: MSE SET CCT 00 22 81 B4 {80 alg, 83 ref}, then PSO VERIFY CRYPTOGRAPHIC CHECKSUM
  * 00 2A 00 A2 {80 message, 8E MAC}. On success *valid is 1 when it matches, 0 when not (SW
  * 6300). Exceptions: SecurityStatusNotSatisfied, FunctionNotImplemented. */
-ISOIEC23465_WARN_UNUSED isoIec23465_Status
-isoIec23465_SecretKey_verifyMac(isoIec23465_SecretKey *key, isoIec23465_Mechanism mechanism,
-                                const uint8_t *data, size_t len, const uint8_t *mac, size_t macLen,
-                                int *valid);
+ISOIEC23465_WARN_UNUSED isoIec23465_Status isoIec23465_SecretKey_verifyMac(
+    isoIec23465_SecretKey *key, isoIec23465_Mechanism mechanism, const uint8_t *data, size_t len,
+    const uint8_t *mac, size_t macLen, int *valid);
 
 /* Generating a secret key on the device: ISO/IEC 7816-8 offers no command for it (GENERATE makes
  * asymmetric pairs), so this answers FunctionNotImplemented after checking the handle; no APDU. */

@@ -34,10 +34,12 @@
  *   the later jobs of its device.
  * - Disconnecting: after isoIec23465_disconnectSecurityDevice (from any thread, a callback
  *   included) the jobs still queued for the device run and answer isoIec23465_IllegalState;
- *   each callback still runs once. isoIec23465_disconnectSecurityDevice_async is ordered like
- *   the other jobs: the calls queued before it complete normally.
- * - Workers are started on demand and end after a short idle time or when their device is
- *   disconnected; they are not left running by an idle library.
+ *   each callback still runs once, possibly after disconnect has returned: keep `user` data
+ *   alive until then. isoIec23465_disconnectSecurityDevice_async is ordered like the other
+ *   jobs: the calls queued before it complete normally, those queued after it answer
+ *   IllegalState.
+ * - Workers are started on demand and end after 200 ms without work; an idle library leaves
+ *   no thread running.
  */
 #ifndef ISOIEC23465_ASYNC_H
 #define ISOIEC23465_ASYNC_H

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@
 #include "isoiec23465.h"
 #include "isoiec23465_async.h"
 #include "px_async.h"
+#include "px_error.h"
 #include "px_handle.h"
+#include "px_transport.h"
 
 static char spec[1024];
 static isoIec23465_SecurityDevice *dev;
@@ -244,7 +247,7 @@ Test(async, order_of_100_jobs_on_one_device_is_kept, .init = setup, .fini = tear
         cr_assert_eq(r[i].order, i, "job %d ran as number %d", i, r[i].order);
         cr_assert_eq(byte[i], (uint8_t)i, "job %d read %02X", i, byte[i]);
         cr_assert_eq(len[i], 1);
-        cr_assert(pthread_equal(r[i].thread, r[0].thread), "one worker per device");
+        cr_assert(!pthread_equal(r[i].thread, pthread_self()), "on a proxy thread");
     }
 }
 
@@ -330,12 +333,14 @@ Test(async, null_callback_is_illegal_argument_and_queues_nothing, .init = setup,
 
 Test(async, device_functions_run_on_the_shared_worker, .init = setup, .fini = teardown)
 {
+    /* The list's callback holds the shared worker: the list calls queued meanwhile run after
+     * it on the same thread. */
     isoIec23465_SecurityDeviceList *list = NULL;
-    result lr = {0};
-    cr_assert_eq(isoIec23465_getSecurityDeviceList_async(spec, &list, record_cb, &lr),
+    gate g = {0};
+    cr_assert_eq(isoIec23465_getSecurityDeviceList_async(spec, &list, gate_cb, &g),
                  isoIec23465_Success);
-    wait_completed(1);
-    cr_assert_eq(lr.status, isoIec23465_Success, "%s", lr.details.message);
+    gate_wait_entered(&g);
+    cr_assert_eq(g.status, isoIec23465_Success);
     cr_assert_not_null(list);
     size_t n = 0;
     isoIec23465_SecurityDeviceEntry *entry = NULL;
@@ -344,18 +349,19 @@ Test(async, device_functions_run_on_the_shared_worker, .init = setup, .fini = te
                  isoIec23465_Success);
     cr_assert_eq(isoIec23465_SecurityDeviceList_getEntry_async(list, 0, &entry, record_cb, &er),
                  isoIec23465_Success);
-    wait_completed(3);
+    gate_open(&g);
+    wait_completed(2);
     cr_assert_eq(cr.status, isoIec23465_Success);
     cr_assert_eq(n, 1);
     cr_assert_eq(er.status, isoIec23465_Success);
-    cr_assert(pthread_equal(cr.thread, lr.thread) && pthread_equal(er.thread, lr.thread),
+    cr_assert(pthread_equal(cr.thread, g.thread) && pthread_equal(er.thread, g.thread),
               "one shared worker");
 
     isoIec23465_SecurityDevice *d2 = NULL;
     result con = {0};
     cr_assert_eq(isoIec23465_connectSecurityDevice_async(entry, &d2, record_cb, &con),
                  isoIec23465_Success);
-    wait_completed(4);
+    wait_completed(3);
     cr_assert_eq(con.status, isoIec23465_Success, "%s", con.details.message);
     isoIec23465_RootApplication *r2 = NULL;
     cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(d2, &r2), isoIec23465_Success);
@@ -365,12 +371,20 @@ Test(async, device_functions_run_on_the_shared_worker, .init = setup, .fini = te
     cr_assert_eq(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_Success);
     cr_assert(public_256_ok(buf, 0, len));
 
+    /* With the shared worker held again, the connected device's calls still run: it has its
+     * own worker. */
+    gate g2 = {0};
+    cr_assert_eq(isoIec23465_SecurityDeviceList_getCount_async(list, &n, gate_cb, &g2),
+                 isoIec23465_Success);
+    gate_wait_entered(&g2);
     result dis = {0};
     cr_assert_eq(isoIec23465_disconnectSecurityDevice_async(d2, record_cb, &dis),
                  isoIec23465_Success);
-    wait_completed(5);
+    wait_completed(4);
     cr_assert_eq(dis.status, isoIec23465_Success);
-    cr_assert(!pthread_equal(dis.thread, lr.thread), "a connected device has its own worker");
+    cr_assert(!pthread_equal(dis.thread, g2.thread));
+    gate_open(&g2);
+    px_async_shutdown(); /* the gate's callback has returned once this does */
     isoIec23465_SecurityDeviceList_release(list);
 }
 
@@ -704,7 +718,7 @@ static void *stale_thread(void *arg)
 {
     stale_arg *s = arg;
     int after = 0;
-    for (int i = 0; after < 20 && i < 100000; i++) {
+    for (int i = 0; after < 20; i++) {
         int was_disconnected = atomic_load(s->disconnected);
         uint8_t buf[256];
         size_t len = sizeof buf;
@@ -766,4 +780,201 @@ Test(disconnect, stale_handles_from_other_threads_answer_illegal_state, .init = 
                       "thread %d job %d: %s", t, q, isoIec23465_statusToString(r->status));
         }
     }
+}
+
+/* ---- card removal --------------------------------------------------------------------------- */
+
+/* A transport around the in-process card that behaves as a removed card once `removed` is set:
+ * every exchange fails as PC/SC does then. */
+typedef struct removable {
+    px_transport inner;
+    atomic_int removed;
+} removable;
+
+static isoIec23465_Status removable_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len,
+                                             uint8_t *resp, size_t cap, size_t *resp_len)
+{
+    removable *r = ctx;
+    if (atomic_load(&r->removed))
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "card removed");
+    return r->inner.ops->transmit(r->inner.ctx, cmd, cmd_len, resp, cap, resp_len);
+}
+
+static isoIec23465_Status removable_reset(void *ctx)
+{
+    removable *r = ctx;
+    if (atomic_load(&r->removed))
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "card removed");
+    return r->inner.ops->reset(r->inner.ctx);
+}
+
+static isoIec23465_Status removable_atr(void *ctx, uint8_t *atr, size_t cap, size_t *len)
+{
+    removable *r = ctx;
+    return r->inner.ops->atr(r->inner.ctx, atr, cap, len);
+}
+
+static isoIec23465_Status removable_begin(void *ctx)
+{
+    removable *r = ctx;
+    return r->inner.ops->begin ? r->inner.ops->begin(r->inner.ctx) : isoIec23465_Success;
+}
+
+static void removable_end(void *ctx)
+{
+    removable *r = ctx;
+    if (r->inner.ops->end)
+        r->inner.ops->end(r->inner.ctx);
+}
+
+static void removable_close(void *ctx)
+{
+    removable *r = ctx;
+    r->inner.ops->close(r->inner.ctx);
+    free(r);
+}
+
+static const px_transport_ops removable_ops = {
+    .transmit = removable_transmit,
+    .reset = removable_reset,
+    .atr = removable_atr,
+    .begin = removable_begin,
+    .end = removable_end,
+    .close = removable_close,
+};
+
+typedef struct removal_arg {
+    isoIec23465_DataContainer *dc;
+    atomic_int *phase; /* 0 present, 1 removed, 2 disconnecting, 3 disconnected */
+    int wrong, comm_errors, illegal;
+    isoIec23465_Status first_wrong; /* status of the first wrong answer */
+    int first_wrong_phase[2];       /* phase before and after that call */
+    char first_wrong_message[256];
+    result async_r[32];
+    uint8_t async_buf[32][256];
+    size_t async_len[32];
+    int async_phase[32]; /* phase when queued */
+    int queued;
+} removal_arg;
+
+static void *removal_thread(void *arg)
+{
+    removal_arg *s = arg;
+    int after = 0;
+    for (int i = 0; after < 20; i++) {
+        int phase = atomic_load(s->phase);
+        uint8_t buf[256];
+        size_t len = sizeof buf;
+        isoIec23465_Status st = isoIec23465_DataContainer_getData(s->dc, buf, &len);
+        int phase_after = atomic_load(s->phase);
+        /* Success only for a call started before the removal; CommunicationError only for
+         * one that ended after it and started before the disconnect returned; IllegalState
+         * only for one that ended after the disconnect began. */
+        if (st == isoIec23465_Success) {
+            s->wrong += phase != 0 || !public_256_ok(buf, 0, len);
+        } else if (st == isoIec23465_CommunicationError) {
+            s->wrong += phase_after == 0 || phase == 3;
+            s->comm_errors++;
+        } else if (st == isoIec23465_IllegalState) {
+            s->wrong += phase_after < 2;
+            s->illegal++;
+        } else {
+            s->wrong++;
+        }
+        if (s->wrong == 1 && !s->first_wrong_phase[1]) {
+            s->first_wrong = st;
+            s->first_wrong_phase[0] = phase;
+            s->first_wrong_phase[1] = phase_after + 10;
+            isoIec23465_ErrorDetails d;
+            isoIec23465_getLastError(&d);
+            memcpy(s->first_wrong_message, d.message, sizeof d.message);
+        }
+        if (s->queued < 32 && i % 4 == 0) {
+            int q = s->queued;
+            s->async_len[q] = sizeof s->async_buf[q];
+            s->async_phase[q] = atomic_load(s->phase);
+            if (isoIec23465_DataContainer_getData_async(s->dc, s->async_buf[q], &s->async_len[q],
+                                                        record_cb, &s->async_r[q]))
+                s->wrong++;
+            else
+                s->queued++;
+        }
+        if (phase == 3)
+            after++;
+    }
+    return NULL;
+}
+
+Test(removal, calls_after_card_removal_fail_cleanly_from_every_thread)
+{
+    alarm(120);
+    completed = 0;
+    next_order = 0;
+    removable *rm = calloc(1, sizeof *rm);
+    cr_assert_not_null(rm);
+    cr_assert_eq(px_transport_emu_open(PX_TEST_PROFILE, &rm->inner), isoIec23465_Success);
+    px_transport tr = {.ops = &removable_ops, .ctx = rm};
+    px_devinfo info = {.type = isoIec23465_DeviceVirtual,
+                       .iface = isoIec23465_InterfaceVirtual,
+                       .presence = isoIec23465_PresencePresent,
+                       .extended_length = -1,
+                       .logical_channels = 1};
+    snprintf(info.identifier, sizeof info.identifier, "removable:%s", PX_TEST_PROFILE);
+    snprintf(info.name, sizeof info.name, "removable in-process card");
+    snprintf(info.spec, sizeof info.spec, "emu:%s", PX_TEST_PROFILE);
+    cr_assert_eq(px_connect_transport(&tr, &info, &dev), isoIec23465_Success);
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
+
+    enum { T = 4 };
+    static removal_arg s[T];
+    atomic_int phase = 0;
+    pthread_t th[T];
+    memset(s, 0, sizeof s);
+    for (int t = 0; t < T; t++) {
+        s[t].dc = find("public-256");
+        s[t].phase = &phase;
+        cr_assert_eq(pthread_create(&th[t], NULL, removal_thread, &s[t]), 0);
+    }
+    while (completed_now() < 8)
+        usleep(1000);
+    atomic_store(&rm->removed, 1); /* the card is pulled */
+    atomic_store(&phase, 1);
+    usleep(20000);
+    atomic_store(&phase, 2);
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+    dev = NULL;
+    atomic_store(&phase, 3);
+    int queued = 0;
+    for (int t = 0; t < T; t++) {
+        pthread_join(th[t], NULL);
+        queued += s[t].queued;
+    }
+    wait_completed(queued);
+    px_async_shutdown();
+    int comm = 0;
+    for (int t = 0; t < T; t++) {
+        cr_assert_eq(
+            s[t].wrong, 0, "thread %d: %d wrong answers, the first %s (%s) in phase %d..%d", t,
+            s[t].wrong, isoIec23465_statusToString(s[t].first_wrong), s[t].first_wrong_message,
+            s[t].first_wrong_phase[0], s[t].first_wrong_phase[1] - 10);
+        cr_assert_eq(s[t].illegal >= 20, 1, "thread %d: IllegalState after disconnect", t);
+        comm += s[t].comm_errors;
+        for (int q = 0; q < s[t].queued; q++) {
+            result *r = &s[t].async_r[q];
+            if (s[t].async_phase[q] > 0)
+                cr_assert(r->status == isoIec23465_CommunicationError ||
+                              r->status == isoIec23465_IllegalState,
+                          "thread %d job %d queued after removal: %s", t, q,
+                          isoIec23465_statusToString(r->status));
+            else
+                cr_assert(r->status == isoIec23465_CommunicationError ||
+                              r->status == isoIec23465_IllegalState ||
+                              (r->status == isoIec23465_Success &&
+                               public_256_ok(s[t].async_buf[q], 0, s[t].async_len[q])),
+                          "thread %d job %d: %s", t, q, isoIec23465_statusToString(r->status));
+        }
+    }
+    cr_assert_gt(comm, 0, "some calls ran between removal and disconnect");
 }

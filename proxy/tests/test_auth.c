@@ -102,90 +102,6 @@ static isoIec23465_RootApplication *root;
 static counter *apdus;
 static char *derived_profile; /* a temporary profile file to remove at teardown */
 
-/* TEMPORARY, until discovery (helper "disc") fills the object table from the card's ISO/IEC
- * 7816-15 data: the entries the reference card publishes, added when missing. */
-static int obj_index(px_desc *d, const char *label)
-{
-    for (size_t i = 0; i < d->n_objs; i++)
-        if (strcmp(d->objs[i].label, label) == 0)
-            return (int)i;
-    return -1;
-}
-
-static px_desc_obj *add_obj(px_desc *d, isoIec23465_ObjectType type, const char *label)
-{
-    int i = obj_index(d, label);
-    if (i >= 0)
-        return NULL;
-    cr_assert_lt(d->n_objs, PX_DESC_MAX_OBJECTS);
-    px_desc_obj *o = &d->objs[d->n_objs++];
-    px_desc_obj_init(o);
-    o->type = type;
-    o->label = strdup(label);
-    return o;
-}
-
-static void add_pin(px_desc *d, const char *label, uint8_t ref, px_pin_encoding enc, size_t min,
-                    size_t max, int tries, int app)
-{
-    px_desc_obj *o = add_obj(d, isoIec23465_TypePassword, label);
-    if (!o)
-        return;
-    o->pin_ref = ref;
-    o->pin_encoding = enc;
-    o->pin_min = min;
-    o->pin_max = max;
-    o->pin_stored = 8;
-    o->pin_pad = 0xFF;
-    o->pin_max_tries = tries;
-    o->app = app;
-    o->id[0] = ref;
-    o->id_len = 1;
-}
-
-static void add_file(px_desc *d, const char *label, const uint8_t *path, size_t path_len, int app,
-                     int read, int update)
-{
-    px_desc_obj *o = add_obj(d, isoIec23465_TypeDataContainer, label);
-    if (!o)
-        return;
-    memcpy(o->path, path, path_len);
-    o->path_len = path_len;
-    memcpy(o->id, path + path_len - 2, 2);
-    o->id_len = 2;
-    o->app = app;
-    o->auth[isoIec23465_OperationRead - 1] = read;
-    o->auth[isoIec23465_OperationUpdate - 1] = update;
-}
-
-static void inject_objects(px_desc *d)
-{
-    cr_assert_not_null(d);
-    add_pin(d, "user", 0x01, PX_PIN_ASCII, 4, 8, 3, -1);
-    add_pin(d, "puk", 0x02, PX_PIN_ASCII, 8, 8, 5, -1);
-    add_pin(d, "so", 0x03, PX_PIN_ASCII, 8, 8, 3, -1);
-    add_pin(d, "app", 0x81, PX_PIN_BCD, 4, 16, 3, 0);
-    int user = obj_index(d, "user"), app = obj_index(d, "app");
-    d->objs[user].pin_unblock = obj_index(d, "puk");
-    const uint8_t p0102[] = {0x3F, 0x00, 0x01, 0x02}, p5002[] = {0x50, 0x02};
-    add_file(d, "private-4096", p0102, 4, -1, user, user);
-    add_file(d, "app-secret", p5002, 2, 0, app, PX_AUTH_UNKNOWN);
-    int i = obj_index(d, "public-256");
-    if (d->objs[i].auth[0] == PX_AUTH_UNKNOWN) {
-        d->objs[i].auth[isoIec23465_OperationRead - 1] = PX_AUTH_ALWAYS;
-        d->objs[i].auth[isoIec23465_OperationUpdate - 1] = user;
-    }
-    i = obj_index(d, "app-hello");
-    if (d->objs[i].auth[0] == PX_AUTH_UNKNOWN)
-        d->objs[i].auth[isoIec23465_OperationRead - 1] = PX_AUTH_ALWAYS;
-    px_desc_obj *k = add_obj(d, isoIec23465_TypeSecretKey, "AES-128 key");
-    if (k)
-        k->auth[isoIec23465_OperationUse - 1] = user;
-    k = add_obj(d, isoIec23465_TypePrivateKey, "RSA signature key");
-    if (k)
-        k->auth[isoIec23465_OperationUse - 1] = user;
-}
-
 static void connect_profile(const char *path)
 {
     alarm(60);
@@ -204,7 +120,6 @@ static void connect_profile(const char *path)
     apdus->ins = -1;
     dev->conn->tr.ops = &counter_ops;
     dev->conn->tr.ctx = apdus;
-    inject_objects(dev->conn->desc); /* TEMPORARY, see above */
 }
 
 static void setup(void)
@@ -303,6 +218,16 @@ static void last_is(const uint8_t *want, size_t n)
     cr_assert_arr_eq(apdus->last, want, n);
 }
 
+/* From now on the decorator answers commands with `ins` (and `p1`, unless -1) with `sw` in the
+ * card's place; ins -1 ends that. */
+static void answer(int ins, int p1, uint16_t sw)
+{
+    apdus->ins = ins;
+    apdus->p1 = p1;
+    apdus->sw = sw;
+    apdus->fail = false;
+}
+
 /* Reading the user-guarded container: Success or the status it failed with. */
 static isoIec23465_Status read_private(void)
 {
@@ -378,6 +303,34 @@ Test(verify, lengths_and_empty_values_send_nothing, .init = setup, .fini = teard
     cr_assert_eq(tries_of(user), 3);
 }
 
+/* The encodings the reference card does not use, checked on the bytes sent (the decorator
+ * answers 9000 in the card's place): the password entry is changed as another device's
+ * description would give it. */
+Test(verify, format2_and_unpadded_bcd_encodings, .init = setup, .fini = teardown)
+{
+    isoIec23465_Password *app = find("app");
+    px_desc_obj *e = (px_desc_obj *)app->obj;
+    answer(0x20, 0x00, 0x9000);
+    e->pin_encoding = PX_PIN_FORMAT2;
+    e->pin_stored = 0;
+    e->pin_max = 0; /* format 2 carries 4..12 digits */
+    ok(isoIec23465_Password_verify(app, S("12345")));
+    const uint8_t f2[] = {0x00, 0x20, 0x00, 0x81, 0x08, 0x25, 0x12,
+                          0x34, 0x5F, 0xFF, 0xFF, 0xFF, 0xFF};
+    last_is(f2, sizeof f2);
+    size_t lo = 0, hi = 0;
+    ok(isoIec23465_Password_getLengthRange(app, &lo, &hi));
+    cr_assert(lo == 4 && hi == 12, "%zu..%zu", lo, hi);
+    size_t before = apdus->count;
+    expect(isoIec23465_Password_verify(app, S("1234567890123")), isoIec23465_IllegalArgument);
+    cr_assert_eq(apdus->count, before);
+    e->pin_encoding = PX_PIN_BCD;
+    e->pin_max = 8;
+    ok(isoIec23465_Password_verify(app, S("12345")));
+    const uint8_t bcd[] = {0x00, 0x20, 0x00, 0x81, 0x03, 0x12, 0x34, 0x5F};
+    last_is(bcd, sizeof bcd);
+}
+
 Test(status, query_spends_no_try_and_never_authenticates, .init = setup, .fini = teardown)
 {
     isoIec23465_Password *user = find("user");
@@ -444,6 +397,61 @@ Test(status, other_answers_map_to_errors, .init = setup, .fini = teardown)
     expect(isoIec23465_Authenticator_getRemainingTries(user, &t), isoIec23465_CommunicationError);
     expect(isoIec23465_Password_verify(user, S("123456")), isoIec23465_CommunicationError);
     expect(isoIec23465_Authenticator_resetStatus(user), isoIec23465_CommunicationError);
+}
+
+/* Refusals a card's own rules give (the reference card's PINs have none), answered by the
+ * decorator: each maps to its exception and nothing else is sent. */
+Test(status, refusals_by_the_cards_rules, .init = setup, .fini = teardown)
+{
+    isoIec23465_Password *user = find("user");
+    int t;
+    answer(0x20, 0x00, 0x6984);
+    expect(isoIec23465_Password_verify(user, S("123456")), isoIec23465_ReferenceDataNotUsable);
+    answer(0x20, 0x00, 0x6F00);
+    expect(isoIec23465_Authenticator_getRemainingTries(user, &t), isoIec23465_SecurityDeviceError);
+    answer(0x20, 0xFF, 0x6A88);
+    expect(isoIec23465_Authenticator_resetStatus(user), isoIec23465_ObjectNotFound);
+    answer(0x24, -1, 0x6982);
+    expect(isoIec23465_Password_change(user, S("123456"), S("4321")),
+           isoIec23465_SecurityStatusNotSatisfied);
+    answer(0x24, -1, 0x6985);
+    expect(isoIec23465_Password_change(user, S("123456"), S("4321")),
+           isoIec23465_ConditionsOfUseNotSatisfied);
+    answer(0x2C, -1, 0x6985);
+    expect(isoIec23465_Password_unblock(user, S("12345678"), NULL, 0),
+           isoIec23465_ConditionsOfUseNotSatisfied);
+    answer(0x2C, -1, 0x6982);
+    expect(isoIec23465_Password_unblock(user, S("12345678"), S("654321")),
+           isoIec23465_SecurityStatusNotSatisfied);
+    answer(0x28, -1, 0x6983);
+    expect(isoIec23465_Password_enableRequirement(user, S("123456")),
+           isoIec23465_AuthenticationMethodBlocked);
+    answer(0x26, -1, 0x6982);
+    expect(isoIec23465_Password_disableRequirement(user, NULL, 0),
+           isoIec23465_SecurityStatusNotSatisfied);
+    /* none of these reached the card: the user PIN is untouched */
+    answer(-1, -1, 0);
+    cr_assert_eq(tries_of(user), 3);
+    cr_assert_eq(status_of(user), isoIec23465_AuthNotVerified);
+}
+
+Test(status, broken_link_on_every_command, .init = setup, .fini = teardown)
+{
+    isoIec23465_Password *user = find("user");
+    answer(-1, -1, 0);
+    apdus->fail = true;
+    apdus->ins = 0x24;
+    expect(isoIec23465_Password_change(user, S("123456"), S("4321")),
+           isoIec23465_CommunicationError);
+    apdus->ins = 0x2C;
+    expect(isoIec23465_Password_unblock(user, S("12345678"), NULL, 0),
+           isoIec23465_CommunicationError);
+    apdus->ins = 0x28;
+    expect(isoIec23465_Password_enableRequirement(user, S("123456")),
+           isoIec23465_CommunicationError);
+    apdus->ins = 0x26;
+    expect(isoIec23465_Password_disableRequirement(user, S("123456")),
+           isoIec23465_CommunicationError);
 }
 
 /* ---- getMaxTries, getLengthRange ------------------------------------------------------- */
@@ -690,6 +698,10 @@ Test(requirement, disable_then_enable_on_a_card_that_allows_it, .fini = teardown
 {
     setup_derived("tries: 3, reset_by: puk", "tries: 3, disable_allowed: true, reset_by: puk");
     isoIec23465_Password *user = find("user");
+    isoIec23465_ErrorDetails d = expect(isoIec23465_Password_disableRequirement(user, S("000000")),
+                                        isoIec23465_AuthenticationFailed);
+    cr_assert_eq(d.remainingTries, 2);
+    cr_assert_eq(status_of(user), isoIec23465_AuthNotVerified);
     ok(isoIec23465_Password_disableRequirement(user, S("123456")));
     cr_assert_eq(status_of(user), isoIec23465_AuthNotRequired);
     /* logged out, the container stays open: nothing is required */

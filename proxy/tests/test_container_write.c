@@ -13,8 +13,6 @@
 #include "isoiec23465.h"
 #include "px_handle.h"
 
-#define TEMP_OBJECTS_UNTIL_DISCOVERY 1
-
 #define TEST_SECONDS 60
 
 /* ---- the spy transport -------------------------------------------------------------------- */
@@ -135,43 +133,6 @@ static isoIec23465_SecurityDevice *dev;
 static isoIec23465_RootApplication *root;
 static char tmpdir[256];
 
-#ifdef TEMP_OBJECTS_UNTIL_DISCOVERY
-/* TEMPORARY, until discovery (helper "disc") lists these objects: adds them to the object table
- * when absent. Removed once /tmp/disc-ready exists. */
-static int temp_add(px_desc *d, isoIec23465_ObjectType type, const char *label, const char *path,
-                    size_t path_len)
-{
-    for (size_t i = 0; i < d->n_objs; i++)
-        if (strcmp(d->objs[i].label, label) == 0)
-            return (int)i;
-    px_desc_obj *o = &d->objs[d->n_objs];
-    px_desc_obj_init(o);
-    o->type = type;
-    o->label = strdup(label);
-    memcpy(o->path, path, path_len);
-    o->path_len = path_len;
-    o->id[0] = (uint8_t)d->n_objs;
-    o->id_len = 1;
-    return (int)d->n_objs++;
-}
-
-static void temp_objects(px_desc *d)
-{
-    int r = temp_add(d, isoIec23465_TypeDataContainer, "records", "\x3F\x00\x01\x03", 4);
-    d->objs[r].structure = PX_STRUCT_LINEAR_FIXED;
-    int c1 = temp_add(d, isoIec23465_TypeCertificateContainer, "RSA signature certificate",
-                      "\x3F\x00\x50\x15\x43\x01", 6);
-    int c2 = temp_add(d, isoIec23465_TypeCertificateContainer, "EC P-256 certificate",
-                      "\x3F\x00\x50\x15\x43\x02", 6);
-    int k1 = temp_add(d, isoIec23465_TypePrivateKey, "RSA signature key", "\x3F\x00", 2);
-    int k2 = temp_add(d, isoIec23465_TypePrivateKey, "EC P-256 key", "\x3F\x00", 2);
-    d->objs[c1].cert = k1;
-    d->objs[k1].cert = c1;
-    d->objs[c2].cert = k2;
-    d->objs[k2].cert = c2;
-}
-#endif
-
 static void connect_profile(const char *profile)
 {
     char spec[1200];
@@ -182,9 +143,6 @@ static void connect_profile(const char *profile)
     cr_assert_eq(st, isoIec23465_Success, "connect %s: %s: %s", spec,
                  isoIec23465_statusToString(st), d.message);
     cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
-#ifdef TEMP_OBJECTS_UNTIL_DISCOVERY
-    temp_objects(dev->conn->desc);
-#endif
     spy_install(dev);
 }
 
@@ -223,18 +181,16 @@ static isoIec23465_Object *find(const char *label)
     return o;
 }
 
-/* Raw VERIFY of the user PIN ("123456" padded with FF to 8 bytes, reference 01). */
+/* Verifies the user PIN ("123456") through the API: Password_verify of the discovered "user". */
 static void verify_user(void)
 {
-    static const uint8_t cmd[] = {0x00, 0x20, 0x00, 0x01, 0x08, '1', '2',
-                                  '3',  '4',  '5',  '6',  0xFF, 0xFF};
-    uint8_t resp[16];
-    size_t n = 0;
-    px_conn *c = dev->conn;
-    cr_assert_eq(c->tr.ops->transmit(c->tr.ctx, cmd, sizeof cmd, resp, sizeof resp, &n),
-                 isoIec23465_Success);
-    cr_assert(n == 2 && resp[0] == 0x90 && resp[1] == 0x00, "VERIFY user answered %02X%02X",
-              n >= 2 ? resp[n - 2] : 0, n >= 2 ? resp[n - 1] : 0);
+    isoIec23465_Password *user = find("user");
+    isoIec23465_Status st =
+        isoIec23465_Password_verify(user, (const uint8_t *)"123456", strlen("123456"));
+    isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    cr_assert_eq(st, isoIec23465_Success, "Password_verify user: %s: %s",
+                 isoIec23465_statusToString(st), d.message);
 }
 
 static void expect(isoIec23465_Status got, isoIec23465_Status want, const char *what)
@@ -289,25 +245,34 @@ static void write_file(const char *path, const char *text, size_t len)
     cr_assert_eq(fclose(f), 0);
 }
 
-/* Connects a copy of the reference profile in which `from` (which must occur) is replaced by
- * `to`. */
-static void connect_variant(const char *from, const char *to)
+/* Connects a copy of the reference profile in which the `access:` line of the EF `fid` (the
+ * first one after `fid: "<fid>"`) is replaced by `lines` (whole lines, indented as the EF's keys),
+ * so that a test states the rule it relies on whatever the reference profile says. */
+static void connect_with_access(const char *fid, const char *lines)
 {
     size_t n;
     char *text = (char *)slurp(PX_TEST_PROFILE, &n);
-    char *at = strstr(text, from);
-    cr_assert_not_null(at, "the reference profile no longer contains: %s", from);
+    char key[32];
+    snprintf(key, sizeof key, "fid: \"%s\"", fid);
+    char *ef = strstr(text, key);
+    cr_assert_not_null(ef, "the reference profile has no EF %s", fid);
+    char *next_fid = strstr(ef + strlen(key), "fid: ");
+    char *at = strstr(ef, "\n      access: ");
+    cr_assert(at && (!next_fid || at < next_fid), "EF %s has no access line", fid);
+    at++; /* the line itself */
+    char *end = strchr(at, '\n');
+    cr_assert_not_null(end);
+    end++;
     make_tmpdir();
     char path[300];
     snprintf(path, sizeof path, "%s/variant.yaml", tmpdir);
-    size_t head = (size_t)(at - text), fl = strlen(from), tl = strlen(to);
-    char *out = malloc(n - fl + tl + 1);
-    cr_assert_not_null(out);
-    memcpy(out, text, head);
-    memcpy(out + head, to, tl);
-    memcpy(out + head + tl, at + fl, n - head - fl);
-    write_file(path, out, n - fl + tl);
-    free(out);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(text, 1, (size_t)(at - text), f), (size_t)(at - text));
+    cr_assert_eq(fputs(lines, f) >= 0, 1);
+    size_t rest = n - (size_t)(end - text);
+    cr_assert_eq(fwrite(end, 1, rest, f), rest);
+    cr_assert_eq(fclose(f), 0);
     free(text);
     connect_profile(path);
 }
@@ -503,9 +468,9 @@ TestSuite(erase, .init = setup_bare, .fini = teardown);
 
 Test(erase, refused_where_the_card_allows_no_erase)
 {
-    connect_profile(PX_TEST_PROFILE);
+    connect_with_access("0101", "      access: {read: always, update: user, delete: so}\n");
     isoIec23465_DataContainer *dc = find("public-256");
-    verify_user(); /* the reference card gives EF 0101 no erase rule: never */
+    verify_user(); /* no erase rule: never */
     spy_clear();
     expect(isoIec23465_DataContainer_erase(dc), isoIec23465_SecurityStatusNotSatisfied, "erase");
     cr_assert_eq(spy_count(0x0E), 1, "ERASE BINARY sent");
@@ -517,10 +482,8 @@ Test(erase, refused_where_the_card_allows_no_erase)
 
 Test(erase, erase_binary_zeroes_the_content)
 {
-    connect_variant("data_pattern: {start: 0, step: 1}      # byte i = i\n"
-                    "      access: {read: always, update: user, delete: so}",
-                    "data_pattern: {start: 0, step: 1}\n"
-                    "      access: {read: always, update: user, erase: user, delete: so}");
+    connect_with_access("0101",
+                        "      access: {read: always, update: user, erase: user, delete: so}\n");
     isoIec23465_DataContainer *dc = find("public-256");
     expect(isoIec23465_DataContainer_erase(dc), isoIec23465_SecurityStatusNotSatisfied,
            "erase without PIN");
@@ -694,19 +657,6 @@ Test(records, update_with_the_wrong_length_is_refused_before_the_command)
     expect_record(dc, 1, 1);
 }
 
-Test(records, append_where_the_card_allows_no_append)
-{
-    isoIec23465_DataContainer *dc = find("records");
-    verify_user(); /* the reference card gives EF 0103 no append rule: never */
-    uint8_t rec[16];
-    memset(rec, 0x66, sizeof rec);
-    expect(isoIec23465_DataContainer_appendRecord(dc, rec, sizeof rec),
-           isoIec23465_SecurityStatusNotSatisfied, "appendRecord");
-    size_t n = 0;
-    expect(isoIec23465_DataContainer_getRecordCount(dc, &n), isoIec23465_Success, "count");
-    cr_assert_eq(n, 5);
-}
-
 Test(records, record_functions_on_a_transparent_file_are_refused)
 {
     isoIec23465_DataContainer *dc = find("public-256");
@@ -727,17 +677,30 @@ Test(records, record_functions_on_a_transparent_file_are_refused)
 
 TestSuite(records_variant, .init = setup_bare, .fini = teardown);
 
+Test(records_variant, append_refused_without_an_append_rule)
+{
+    connect_with_access("0103", "      access: {read: always, update: user, delete: so}\n");
+    isoIec23465_DataContainer *dc = find("records");
+    verify_user(); /* no append rule: never */
+    uint8_t rec[16];
+    memset(rec, 0x66, sizeof rec);
+    expect(isoIec23465_DataContainer_appendRecord(dc, rec, sizeof rec),
+           isoIec23465_SecurityStatusNotSatisfied, "appendRecord");
+    size_t n = 0;
+    expect(isoIec23465_DataContainer_getRecordCount(dc, &n), isoIec23465_Success, "count");
+    cr_assert_eq(n, 5);
+}
+
 Test(records_variant, append_then_count_then_full)
 {
-    connect_variant("\"05 05 05 05 05 05 05 05 05 05 05 05 05 05 05 05\"\n"
-                    "      access: {read: always, update: user, delete: so}",
-                    "\"05 05 05 05 05 05 05 05 05 05 05 05 05 05 05 05\"\n"
-                    "      max_records: 6\n"
-                    "      access: {read: always, update: user, append: user, delete: so}");
+    connect_with_access("0103", "      max_records: 6\n"
+                                "      access: {read: always, update: user, append: user}\n");
     isoIec23465_DataContainer *dc = find("records");
-    verify_user();
     uint8_t rec[16];
     memset(rec, 0x06, sizeof rec);
+    expect(isoIec23465_DataContainer_appendRecord(dc, rec, sizeof rec),
+           isoIec23465_SecurityStatusNotSatisfied, "appendRecord without PIN");
+    verify_user();
     spy_clear();
     expect(isoIec23465_DataContainer_appendRecord(dc, rec, sizeof rec), isoIec23465_Success,
            "appendRecord");
@@ -746,6 +709,7 @@ Test(records_variant, append_then_count_then_full)
     expect(isoIec23465_DataContainer_getRecordCount(dc, &n), isoIec23465_Success, "count");
     cr_assert_eq(n, 6);
     expect_record(dc, 6, 6);
+    expect_record(dc, 5, 5);
     expect(isoIec23465_DataContainer_appendRecord(dc, rec, sizeof rec), isoIec23465_NotEnoughMemory,
            "append into a full file");
 }
@@ -771,8 +735,13 @@ static void expect_certificate(const char *label, const char *der_file)
     expect(isoIec23465_CertificateContainer_getCertificate(cc, buf, &cap),
            isoIec23465_BufferTooSmall, "one byte short");
     cap = len + 16;
+    spy_clear();
     expect(isoIec23465_CertificateContainer_getCertificate(cc, buf, &cap), isoIec23465_Success,
            "getCertificate");
+    /* SELECT, the 5-byte header, the rest in one READ BINARY (extended Le): nothing more */
+    cr_assert_eq(spy_count(0xA4), 1);
+    cr_assert_eq(spy_count(0xB0), 2, "%zu READ BINARY", spy_count(0xB0));
+    cr_assert_eq(spy_count(0), 3);
     cr_assert_eq(cap, want_len);
     cr_assert_arr_eq(buf, want, want_len, "%s differs from %s", label, der_file);
     const unsigned char *p = buf;
@@ -845,6 +814,26 @@ Test(certificates, associated_key_of_the_ec_certificate)
     expect_key("EC P-256 certificate", "EC P-256 key");
 }
 
+Test(certificates, associated_key_by_identifier_without_a_link)
+{
+    isoIec23465_CertificateContainer *cc = find("EC P-256 certificate");
+    /* drop the table's link: the key is then found by the shared identifier (7816-15 iD) */
+    ((px_desc_obj *)cc->obj)->cert = -1;
+    isoIec23465_PrivateKey *key = NULL;
+    expect(isoIec23465_CertificateContainer_getAssociatedKey(cc, &key), isoIec23465_Success,
+           "getAssociatedKey by identifier");
+    char label[128];
+    size_t len = sizeof label;
+    cr_assert_eq(isoIec23465_Object_getLabel(key, label, &len), isoIec23465_Success);
+    cr_assert_str_eq(label, "EC P-256 key");
+    /* and with neither link nor a key of that identifier: ObjectNotFound */
+    ((px_desc_obj *)cc->obj)->id[0] ^= 0xFF;
+    isoIec23465_PrivateKey *none = NULL;
+    expect(isoIec23465_CertificateContainer_getAssociatedKey(cc, &none), isoIec23465_ObjectNotFound,
+           "no key");
+    cr_assert_null(none);
+}
+
 Test(certificates, malformed_der_is_refused_before_any_apdu)
 {
     isoIec23465_CertificateContainer *cc = find("RSA signature certificate");
@@ -875,19 +864,23 @@ Test(certificates, malformed_der_is_refused_before_any_apdu)
     cr_assert_eq(spy_count(0), 0);
 }
 
-Test(certificates, the_cards_certificate_files_are_read_only)
+Test(certificates, the_cards_certificate_files_follow_the_key)
 {
-    /* The reference card publishes its certificate files with update: never (docs/profile.md). */
+    /* The reference card lets the holder of a key replace its certificate: the certificate
+     * file's update rule is the key's use rule (the user PIN; docs/profile.md). */
     char path[1100];
     vector_path("certs/ec-p256.der", path, sizeof path);
     size_t der_len;
     uint8_t *der = slurp(path, &der_len);
     isoIec23465_CertificateContainer *cc = find("RSA signature certificate");
+    expect(isoIec23465_CertificateContainer_setCertificate(cc, der, der_len),
+           isoIec23465_SecurityStatusNotSatisfied, "setCertificate before the user PIN");
+    expect_certificate("RSA signature certificate", "certs/rsa2048-sign.der");
     verify_user();
     expect(isoIec23465_CertificateContainer_setCertificate(cc, der, der_len),
-           isoIec23465_SecurityStatusNotSatisfied, "setCertificate on the card's CDF file");
+           isoIec23465_Success, "setCertificate after the user PIN");
     free(der);
-    expect_certificate("RSA signature certificate", "certs/rsa2048-sign.der");
+    expect_certificate("RSA signature certificate", "certs/ec-p256.der");
 }
 
 TestSuite(certificates_writable, .init = setup_bare, .fini = teardown);

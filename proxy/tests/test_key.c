@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "isoiec23465.h"
-#include "px_apdu.h"
 #include "px_handle.h"
 
 static isoIec23465_SecurityDevice *dev;
@@ -149,32 +149,15 @@ static isoIec23465_Handle *find(const char *label)
     return o;
 }
 
-/* Verifies the user PIN 123456: through the Password API when it works, else with the raw
- * VERIFY 00 20 00 01 (padded with FF to 8 bytes), the reference card's encoding. */
+/* Verifies the user PIN 123456 through the Password API (px_auth.c). */
 static void login(void)
 {
     static const uint8_t pin[] = {'1', '2', '3', '4', '5', '6'};
-    isoIec23465_Object *user = NULL;
-    if (isoIec23465_SecurityDeviceApplication_findObject(root, "user", &user) ==
-        isoIec23465_Success) {
-        isoIec23465_Status st = isoIec23465_Password_verify(user, pin, sizeof pin);
-        isoIec23465_Object_release(user);
-        if (st == isoIec23465_Success)
-            return;
-        cr_assert_eq(st, isoIec23465_FunctionNotImplemented, "Password_verify: %s: %s",
-                     isoIec23465_statusToString(st), last_message());
-    }
-    static const uint8_t verify[] = {0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0xFF, 0xFF};
-    px_conn *c;
-    cr_assert_eq(px_handle_enter(dev, isoIec23465_TypeSecurityDevice, &c), isoIec23465_Success);
-    codec_capdu cmd = {.cla = 0, .ins = 0x20, .p1 = 0, .p2 = 0x01, .data = verify, .lc = 8};
-    const uint8_t *r;
-    size_t rl;
-    uint16_t sw = 0;
-    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &r, &rl, &sw);
-    px_handle_leave(c);
-    cr_assert_eq(st, isoIec23465_Success);
-    cr_assert_eq(sw, 0x9000, "VERIFY answered %04X", sw);
+    isoIec23465_Object *user = find("user");
+    isoIec23465_Status st = isoIec23465_Password_verify(user, pin, sizeof pin);
+    cr_assert_eq(st, isoIec23465_Success, "Password_verify: %s: %s", isoIec23465_statusToString(st),
+                 last_message());
+    isoIec23465_Object_release(user);
 }
 
 /* ---- OpenSSL helpers ---------------------------------------------------------------------- */
@@ -209,11 +192,15 @@ static void *read_file(const char *rel, size_t *len)
     snprintf(path, sizeof path, "%s/%s", vectors, rel);
     FILE *f = fopen(path, "rb");
     cr_assert(f, "open %s", path);
-    static uint8_t buf[8192];
-    *len = fread(buf, 1, sizeof buf, f);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    cr_assert(size > 0);
+    rewind(f);
+    void *out = malloc((size_t)size);
+    cr_assert(out);
+    *len = fread(out, 1, (size_t)size, f);
+    cr_assert_eq(*len, (size_t)size);
     fclose(f);
-    void *out = malloc(*len);
-    memcpy(out, buf, *len);
     return out;
 }
 
@@ -882,6 +869,144 @@ Test(key, export_of_an_empty_slot_is_reference_data_not_usable)
     cr_assert_eq(dl, sizeof der);
 }
 
+/* Writes a copy of the reference profile with `insert` after the line `anchor` into a file of
+ * /tmp; *path receives its name. */
+static void profile_with(const char *anchor, const char *insert, char *path, size_t cap)
+{
+    size_t n;
+    char *yaml = read_file("profiles/default.yaml", &n);
+    char *text = malloc(n + 1);
+    memcpy(text, yaml, n);
+    text[n] = 0;
+    char *at = strstr(text, anchor);
+    cr_assert(at, "profile changed: no line '%s'", anchor);
+    at += strlen(anchor);
+    static unsigned serial;
+    snprintf(path, cap, "/tmp/test-key-%d-%u.yaml", (int)getpid(), serial++);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fwrite(text, 1, (size_t)(at - text), f);
+    fputs(insert, f);
+    fputs(at, f);
+    fclose(f);
+    free(text);
+    free(yaml);
+}
+
+/* Reconnects the test's device to the profile at `path` (removed after loading). */
+static void reconnect(const char *path)
+{
+    char spec[300];
+    snprintf(spec, sizeof spec, "emu:%s", path);
+    isoIec23465_disconnectSecurityDevice(dev);
+    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(spec, &dev);
+    unlink(path);
+    cr_assert_eq(st, isoIec23465_Success, "%s", last_message());
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
+    wrap_transport();
+}
+
+Test(key, key_inside_an_application_is_used_after_selecting_it)
+{
+    /* an AES key with the DF-specific reference 81 in the application DF 5000, guarded by the
+     * application PIN "app" */
+    char path[256];
+    profile_with(
+        "      access: {delete: so}\n",
+        "      keys:\n"
+        "        - {ref: 0x81, label: \"App AES key\", type: aes,\n"
+        "           key: \"00112233445566778899aabbccddeeff\", usage: [encrypt, decrypt],\n"
+        "           algorithms: [aes-ecb], access: {use: app}}\n",
+        path, sizeof path);
+    reconnect(path);
+    isoIec23465_Handle *key = find("App AES key");
+    uint8_t in[16] = {1, 2, 3}, out[16], want[16];
+    size_t ol = sizeof out;
+    /* without the application PIN: the card finds the key (its DF was selected) and refuses */
+    size_t first = n_apdus;
+    cr_assert_eq(
+        isoIec23465_SecretKey_encrypt(key, isoIec23465_MechAesEcb, NULL, 0, in, 16, out, &ol),
+        isoIec23465_SecurityStatusNotSatisfied, "%s", last_message());
+    assert_sent(first, 0, "00 A4 04 0C 0C A0 00 00 09 99 53 44 54 45 53 54 01");
+    assert_sent(first, 1, "00 22 81 B8 06 80 01 80 83 01 81");
+    static const uint8_t app_pin[] = {'4', '3', '2', '1'};
+    isoIec23465_Object *app = find("app");
+    isoIec23465_Status st = isoIec23465_Password_verify(app, app_pin, sizeof app_pin);
+    cr_assert_eq(st, isoIec23465_Success, "%s", last_message());
+    st = isoIec23465_SecretKey_encrypt(key, isoIec23465_MechAesEcb, NULL, 0, in, 16, out, &ol);
+    cr_assert_eq(st, isoIec23465_Success, "%s: %s", isoIec23465_statusToString(st), last_message());
+    static const uint8_t k[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                  0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+    cr_assert_eq(ossl_aes(EVP_aes_128_ecb(), 1, k, NULL, in, 16, want), 16);
+    cr_assert_arr_eq(out, want, 16);
+}
+
+Test(key, rsa_generation_and_a_device_answering_ecdsa_in_der)
+{
+    /* Two more keys, discovered through 7816-15: an RSA-2048 pair the card may regenerate, and
+     * an EC key whose only ECDSA reference (41) answers DER; a description of this card that
+     * maps ECDSA to 41. */
+    char path[256], dir[64];
+    profile_with("  keys:\n",
+                 "    - {ref: 0x06, label: \"RSA slot\", type: rsa, generate: true,\n"
+                 "       usage: [sign, verify, generate], algorithms: [rsa-pkcs1-sha256],\n"
+                 "       access: {use: user, generate: user}}\n"
+                 "    - {ref: 0x07, label: \"EC DER key\", type: ec, generate: true,\n"
+                 "       usage: [sign, verify], algorithms: [ecdsa-der], access: {use: user}}\n",
+                 path, sizeof path);
+    snprintf(dir, sizeof dir, "/tmp/test-key-dev-%d", (int)getpid());
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    char desc[128];
+    snprintf(desc, sizeof desc, "%s/card.yaml", dir);
+    FILE *f = fopen(desc, "w");
+    cr_assert(f);
+    fputs("name: key test card\n"
+          "match: {atr: \"3B\", aid: \"A0 00 00 09 99 53 44 54 45 53 54 01\"}\n"
+          "algorithms:\n"
+          "  - {mechanism: rsa-pkcs1, hash: sha256, reference: 0x13, usage: [sign, verify]}\n"
+          "  - {mechanism: ecdsa, hash: sha256, reference: 0x41, usage: [sign, verify]}\n",
+          f);
+    fclose(f);
+    setenv("SDPROXY_DEVICES", dir, 1);
+    reconnect(path);
+    unlink(desc);
+    rmdir(dir);
+    login();
+
+    isoIec23465_Handle *rsa = find("RSA slot");
+    EVP_PKEY *before = exported(rsa);
+    isoIec23465_PublicKey *pub = NULL;
+    isoIec23465_Status st = isoIec23465_AsymmetricKey_generateKeyPair(rsa, &pub);
+    cr_assert_eq(st, isoIec23465_Success, "%s: %s", isoIec23465_statusToString(st), last_message());
+    uint8_t der[600];
+    size_t dl = sizeof der;
+    size_t first = n_apdus;
+    EVP_PKEY *k = spki_of(pub, der, &dl);
+    assert_sent(first, 0, "00 46 81 06 00"); /* 7F49 of RSA-2048: extended Le (00 xx xx) */
+    cr_assert_eq(EVP_PKEY_get_base_id(k), EVP_PKEY_RSA);
+    cr_assert_eq(EVP_PKEY_get_bits(k), 2048);
+    cr_assert_neq(EVP_PKEY_eq(k, before), 1, "a new pair");
+    uint8_t h[32], sig[256];
+    sha256(msg, sizeof msg - 1, h);
+    size_t sl = sizeof sig;
+    sign_ok(rsa, isoIec23465_MechRsaPkcs1V15, isoIec23465_HashSha256, h, 32, sig, &sl);
+    cr_assert_eq(ossl_verify(k, EVP_sha256(), RSA_PKCS1_PADDING, h, 32, sig, sl), 1);
+
+    isoIec23465_Handle *ec = find("EC DER key");
+    first = n_apdus;
+    sl = 64;
+    sign_ok(ec, isoIec23465_MechEcdsa, isoIec23465_HashSha256, h, 32, sig, &sl);
+    assert_sent(first, 0, "00 22 41 B6 06 80 01 41 84 01 07");
+    cr_assert_eq(sl, 64, "DER answer returned as plain r || s");
+    uint8_t sder[80];
+    size_t n = ecdsa_der(sig, sl, sder);
+    EVP_PKEY *ek = exported(ec);
+    cr_assert_eq(ossl_verify(ek, NULL, 0, h, 32, sder, n), 1);
+    EVP_PKEY_free(ek);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(before);
+}
+
 Test(key, secret_key_generate_is_not_offered)
 {
     isoIec23465_Handle *key = find("AES-128 key");
@@ -983,6 +1108,30 @@ Test(key, wrong_mechanism_for_the_key_before_any_apdu)
                  isoIec23465_FunctionNotImplemented);
     cr_assert_eq(n_apdus, before, "no APDU for a wrong mechanism");
     cr_assert_eq(sl, sizeof sig);
+}
+
+Test(key, public_key_operations_the_device_does_not_offer_for_the_key)
+{
+    login();
+    isoIec23465_PublicKey *dec = NULL, *sig = NULL;
+    cr_assert_eq(isoIec23465_AsymmetricKey_getPublicKey(find("RSA decryption key"), &dec),
+                 isoIec23465_Success);
+    cr_assert_eq(isoIec23465_AsymmetricKey_getPublicKey(find("RSA signature key"), &sig),
+                 isoIec23465_Success);
+    size_t before = n_apdus;
+    uint8_t h[32] = {0}, s[256] = {0}, out[256];
+    int valid = -1;
+    cr_assert_eq(isoIec23465_PublicKey_verify(dec, isoIec23465_MechRsaPkcs1V15,
+                                              isoIec23465_HashSha256, h, 32, s, 256, &valid),
+                 isoIec23465_FunctionNotImplemented);
+    cr_assert(strstr(last_message(), "not for verification"), "%s", last_message());
+    size_t ol = sizeof out;
+    cr_assert_eq(isoIec23465_PublicKey_encrypt(sig, isoIec23465_MechRsaPkcs1V15,
+                                               isoIec23465_HashNone, h, 32, out, &ol),
+                 isoIec23465_FunctionNotImplemented);
+    cr_assert(strstr(last_message(), "not for encryption"), "%s", last_message());
+    cr_assert_eq(valid, -1);
+    cr_assert_eq(n_apdus, before);
 }
 
 Test(key, wrong_hash_length_before_any_apdu)

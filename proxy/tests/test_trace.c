@@ -180,11 +180,13 @@ Test(trace, changed_response_byte_is_found_at_that_exchange, .fini = cleanup)
     static char a[SESSION_MAX], b[SESSION_MAX];
     record(a);
     codec_trace *orig = load(rec);
-    /* The response carrying public-256 data: the first READ BINARY answering 256+2 bytes. */
+    /* The response carrying public-256 data: the first READ BINARY answering 256+2 bytes that
+     * start 00 01 02 (byte i = i; 7816-15 discovery reads other files at connect). */
     size_t victim = SIZE_MAX;
     for (size_t i = 0; i < codec_trace_count(orig) && victim == SIZE_MAX; i++) {
         const codec_trace_entry *e = codec_trace_get(orig, i);
-        if (e->cmd[1] == 0xB0 && e->resp_len > 100)
+        if (e->cmd[1] == 0xB0 && e->resp_len > 100 && e->resp[0] == 0x00 && e->resp[1] == 0x01 &&
+            e->resp[2] == 0x02)
             victim = i;
     }
     cr_assert_neq(victim, SIZE_MAX);
