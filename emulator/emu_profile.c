@@ -1309,7 +1309,9 @@ static bool parse_transport(loader *L, struct fy_node *map, struct fy_node *wher
             return false;
         tp->channels = (uint8_t)v;
     }
-    unsigned long max_c = tp->extended ? 65535 : 255, max_r = tp->extended ? 65536 : 256;
+    /* a chain carries more than one short command: its whole Nc may exceed 255 */
+    unsigned long max_c = tp->extended || tp->chaining ? 65535 : 255;
+    unsigned long max_r = tp->extended ? 65536 : 256;
     tp->max_command = max_c;
     tp->max_response = max_r;
     if (GET("max_command")) {

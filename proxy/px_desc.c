@@ -833,10 +833,10 @@ static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
     return true;
 }
 
-/* Parses `path` (yaml NULL) or yaml[0..len) and builds a description; *oom tells an allocation
- * failure from a bad file. libfyaml's diagnostics are collected, not printed: the first one
- * becomes the message ("file:line:column: what"). */
-static px_desc *px_desc_build(const char *path, const char *yaml, size_t len, const char *name,
+/* Parses the file `src` (from_file) or the text src[0..len) and builds a description; *oom tells an
+ * allocation failure from a bad file. libfyaml's diagnostics are collected, not printed: the first
+ * one becomes the message ("file:line:column: what"). */
+static px_desc *px_desc_build(const char *src, size_t len, bool from_file, const char *name,
                               char *err, size_t errcap, bool *oom)
 {
     px_ld ld = {name, err, errcap, false};
@@ -849,8 +849,8 @@ static px_desc *px_desc_build(const char *path, const char *yaml, size_t len, co
     if (diag)
         fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET, .diag = diag};
-    struct fy_document *fyd = path ? fy_document_build_from_file(&cfg, path)
-                                   : fy_document_build_from_string(&cfg, yaml, len);
+    struct fy_document *fyd = from_file ? fy_document_build_from_file(&cfg, src)
+                                        : fy_document_build_from_string(&cfg, src, len);
     if (!fyd) {
         void *it = NULL;
         struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &it) : NULL;
@@ -888,7 +888,7 @@ static px_desc *px_desc_build(const char *path, const char *yaml, size_t len, co
 
 static px_desc *px_desc_load_path(const char *path, char *err, size_t errcap, bool *oom)
 {
-    return px_desc_build(path, NULL, 0, path, err, errcap, oom);
+    return px_desc_build(path, 0, true, path, err, errcap, oom);
 }
 
 px_desc *px_desc_load_file(const char *path, char *err, size_t errcap)
@@ -901,7 +901,7 @@ px_desc *px_desc_load_buffer(const char *yaml, size_t len, const char *name, cha
                              size_t errcap)
 {
     bool oom;
-    return px_desc_build(NULL, yaml, len, name, err, errcap, &oom);
+    return px_desc_build(yaml, len, false, name, err, errcap, &oom);
 }
 
 void px_desc_obj_init(px_desc_obj *o)

@@ -69,6 +69,7 @@ void isoIec23465_Object_release(isoIec23465_Object *object)
     isoIec23465_ErrorDetails saved;
     isoIec23465_getLastError(&saved);
     if (object && px_handle_enter(object, isoIec23465_TypeObject, &c) == isoIec23465_Success) {
+        px_apdu_release_channels(c, object); /* an application's logical channel, if any */
         px_handle_free(object);
         px_handle_leave(c);
     }
@@ -176,6 +177,7 @@ isoIec23465_SecurityDeviceApplication_close(isoIec23465_SecurityDeviceApplicatio
     isoIec23465_Status st = px_handle_enter(app, isoIec23465_TypeSecurityDeviceApplication, &c);
     if (st != isoIec23465_Success)
         return st;
+    px_apdu_release_channels(c, app); /* MANAGE CHANNEL close of its channel */
     px_handle_free(app);
     px_handle_leave(c);
     return isoIec23465_Success;
@@ -192,17 +194,24 @@ isoIec23465_RootApplication_openApplication(isoIec23465_RootApplication *root, c
         "an AID has 5 to 16 bytes; app pointer must not be NULL", &c);
     if (st != isoIec23465_Success)
         return st;
+    /* one logical channel per open application where the device offers them */
+    uint8_t ch = 0;
     st = px_apdu_begin(c);
     if (st == isoIec23465_Success) {
-        st = px_apdu_select_aid(c, aid, aidLen);
+        st = px_apdu_open_app(c, aid, aidLen, &ch);
         px_apdu_end(c);
     }
     if (st == isoIec23465_Success) {
         isoIec23465_Handle *h = px_handle_new(isoIec23465_TypeSecurityDeviceApplication, root, c);
         if (!h) {
+            if (ch != 0 && px_apdu_begin(c) == isoIec23465_Success) {
+                (void)px_apdu_channel_close(c, ch);
+                px_apdu_end(c);
+            }
             st =
                 px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
         } else {
+            h->channel = ch;
             memcpy(h->aid, aid, aidLen);
             h->aid_len = aidLen;
             memcpy(h->id, aid, aidLen);

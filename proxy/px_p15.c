@@ -39,8 +39,9 @@ typedef struct p15 {
     int app;                        /* index of the PKCS#15 application in d->apps, -1 */
     uint8_t base[PX_DESC_MAX_PATH]; /* its DF from the MF; base_len 0: reached by AID only */
     size_t base_len;
-    bool in_base; /* the current DF is the PKCS#15 DF (relative SELECTs work) */
-    bool stop;    /* the command budget is spent */
+    bool in_base;    /* the current DF is the PKCS#15 DF (relative SELECTs work) */
+    uint16_t bad_sw; /* the status word that ended the last READ BINARY early, 0 none */
+    bool stop;       /* the command budget is spent */
 } p15;
 
 /* Records the first problem (later ones are usually its consequences). */
@@ -181,6 +182,7 @@ static isoIec23465_Status p15_select_path(p15 *p, const uint8_t *path, size_t le
 static isoIec23465_Status p15_read_binary(p15 *p, const p15_file *f, const char *what, bool *ok)
 {
     *ok = false;
+    p->bad_sw = 0;
     p->len = 0;
     if (f->size != PX_SIZE_UNKNOWN && f->size > PX_P15_MAX_FILE) {
         p15_note(p, "%s: %zu bytes, more than the %d read", what, f->size, PX_P15_MAX_FILE);
@@ -208,6 +210,10 @@ static isoIec23465_Status p15_read_binary(p15 *p, const p15_file *f, const char 
         if ((sw == 0x6B00 || sw == 0x6282) && n == 0 && p->len > 0)
             break; /* end of file */
         if (sw != 0x9000 && sw != 0x6282) {
+            p->bad_sw = sw;
+            /* A record file the FCP did not announce: the caller tries READ RECORD. */
+            if (f->structure < 0 && p->len == 0 && (sw == 0x6981 || sw == 0x6986))
+                return isoIec23465_Success;
             p15_note(p, "%s: READ BINARY answered %04X", what, sw);
             return isoIec23465_Success;
         }
@@ -279,7 +285,11 @@ static isoIec23465_Status p15_read_file(p15 *p, const uint8_t *path, size_t len,
     if (f.structure == PX_STRUCT_LINEAR_FIXED || f.structure == PX_STRUCT_LINEAR_VARIABLE ||
         f.structure == PX_STRUCT_CYCLIC)
         return p15_read_records(p, what, ok);
-    return p15_read_binary(p, &f, what, ok);
+    isoIec23465_Status st2 = p15_read_binary(p, &f, what, ok);
+    if (st2 == isoIec23465_Success && !*ok && f.structure < 0 && p->len == 0 &&
+        (p->bad_sw == 0x6981 || p->bad_sw == 0x6986))
+        return p15_read_records(p, what, ok);
+    return st2;
 }
 
 /* ---- building objects ---- */
@@ -723,9 +733,9 @@ static isoIec23465_Status p15_read_tokeninfo(p15 *p, const uint8_t *path, size_t
 
 /* An EF.OD entry kept for reading. */
 typedef struct p15_df_ref {
-    uint8_t type;
     uint8_t path[PX_DESC_MAX_PATH];
     size_t len;
+    uint8_t type;
     bool rel;
 } p15_df_ref;
 

@@ -172,7 +172,7 @@ typedef enum isoIec23465_DeviceAttribute {
     isoIec23465_AttrAtr = 6,              /* upper-case hex, bytes separated by spaces */
     isoIec23465_AttrManufacturer = 7,     /* the description's, else TokenInfo's (7816-15) */
     isoIec23465_AttrProduct = 8,          /* from the device description */
-    isoIec23465_AttrSerialNumber = 9,     /* TokenInfo serialNumber (7816-15), else ObjectNotFound */
+    isoIec23465_AttrSerialNumber = 9,     /* TokenInfo serialNumber (7816-15) */
     isoIec23465_AttrOsVersion = 10,       /* not known in this version: ObjectNotFound */
     isoIec23465_AttrApiLevels = 11,       /* e.g. "1" or "1,2" */
     isoIec23465_AttrExtendedLength = 12,  /* "yes" / "no" */
@@ -409,9 +409,13 @@ isoIec23465_RootApplication_getSecurityDeviceAttribute(const isoIec23465_RootApp
                                                        isoIec23465_DeviceAttribute attribute,
                                                        char *buf, size_t *len);
 
-/* Opens an application by AID (5..16 bytes): sends SELECT by DF name (00 A4 04 0C Lc AID).
- * On success *app receives a new handle owned by the root. Its label is the description's one,
- * or "" for an application the description does not know.
+/* Opens an application by AID (5..16 bytes). When the device offers logical channels (ATR), a
+ * channel is opened for it first (MANAGE CHANNEL 00 70 00 00 01) and the application is
+ * selected on that channel (SELECT by DF name 0x A4 04 0C Lc AID, the channel in CLA); the
+ * application's objects then use that channel, and closing or releasing the application closes
+ * it (00 70 80 nn). Without channels, or when the device has none left, the SELECT goes on the
+ * basic channel. On success *app receives a new handle owned by the root. Its label is the
+ * description's one, or "" for an application the description does not know.
  * Exceptions: IllegalArgument, IllegalState, ObjectNotFound (6A82), CommunicationError,
  * SecurityDeviceError, NotEnoughMemory. */
 isoIec23465_Status

@@ -932,3 +932,30 @@ Test(scripted, every_cut_and_flip_is_survived)
         stop();
     }
 }
+
+/* A record EF.DIR whose SELECT gives no FCP: READ BINARY answers 6981 (not a transparent
+ * file), so discovery reads records instead. */
+Test(scripted, unannounced_record_ef_dir, .fini = stop)
+{
+    card k;
+    make_card(&k);
+    S.n = 0;
+    static const uint8_t atr[] = {0x3B, 0x00};
+    S.b[S.n++] = 0;
+    S.b[S.n++] = sizeof atr;
+    memcpy(S.b + S.n, atr, sizeof atr);
+    S.n += sizeof atr;
+    frame_sw(0x6A82);
+    frame_sw(0x9000);                    /* SELECT EF.DIR, no FCP */
+    frame_sw(0x6981);                    /* READ BINARY: wrong file structure */
+    frame_bytes(k.dir, k.dir_n, 0x9000); /* READ RECORD 1 */
+    frame_sw(0x6A83);
+    frame_sw(0x9000); /* EF.OD */
+    frame_bytes(k.od, k.od_n, 0x9000);
+    for (int i = 0; i < 4; i++)
+        frame_sw(0x6A82);
+    cr_assert_eq(connect_script(), isoIec23465_Success, "%s", last_message());
+    cr_assert(table()->p15_found);
+    cr_assert_eq(table()->apps[app_idx("P15")].path_len, 4);
+    cr_assert_eq(px_transport_fake_count(&dev->conn->tr), 1 + 4 + 2 + 4);
+}
