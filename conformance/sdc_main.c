@@ -19,6 +19,7 @@
 
 #include "sdc_card.h"
 #include "sdc_cases.h"
+#include "sdc_control.h"
 #include "sdc_report.h"
 #include "sdc_target.h"
 #include "sdc_trace.h"
@@ -216,7 +217,20 @@ static int sdc_run(int n, char **rest)
             criterion_finalize(tests);
             return SDC_EXIT_WRONG_DEVICE;
         }
+        /* Against the emulator behind pcscd every test starts from the card as it is now,
+         * like an in-process card: snapshot once, each test's fixture restores it. */
+        char snapshot[64] = "";
+        if (sdc_control_available()) {
+            char reply[256];
+            snprintf(snapshot, sizeof snapshot, "/tmp/sdconform-%ld.snapshot", (long)getpid());
+            if (sdc_control_reply(reply, sizeof reply, "snapshot %s", snapshot))
+                setenv(SDC_SNAPSHOT_ENV, snapshot, 1);
+            else
+                printf("emulator snapshot not taken (%s): tests share one card state\n", reply);
+        }
         rc = criterion_run_all_tests(tests) ? 0 : 1;
+        if (snapshot[0])
+            unlink(snapshot);
         if (!sdc_report_ok())
             rc = 2;
     }

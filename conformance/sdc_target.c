@@ -1,6 +1,8 @@
 /* Fixtures and the reference card's expected content. */
 #include "sdc_target.h"
 
+#include "sdc_control.h"
+
 #include <criterion/criterion.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +45,13 @@ const char *sdc_why(void)
 
 void sdc_connect(void)
 {
+    /* the emulator behind pcscd: back to the card of the run's start (sdc_control.h) */
+    const char *snapshot = sdc_control_snapshot();
+    if (snapshot && sdc_control_available()) {
+        char reply[256];
+        cr_assert(sdc_control_reply(reply, sizeof reply, "restore %s", snapshot),
+                  "fixture: restore the emulator's card: %s", reply);
+    }
     sdc_assert_status(isoIec23465_connectSecurityDeviceBySpec(sdc_spec(), &sdc_dev),
                       isoIec23465_Success, "fixture: connect %s", sdc_spec());
     sdc_assert_status(isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root),

@@ -1,5 +1,6 @@
-/* Device description loader (libfyaml). Strict: unknown keys, bad hex and out-of-range values
- * refuse the file, so a typo cannot silently hide an object. */
+/* Device description loader (libfyaml) and the merge with what ISO/IEC 7816-15 discovery found.
+ * Strict: unknown keys, bad hex, bad enumerations, unknown labels and out-of-range values refuse
+ * the file with "file:line: where: why", so a typo cannot silently hide an object. */
 #include "px_desc.h"
 
 #include <dirent.h>
@@ -980,8 +981,8 @@ static char *px_dup(const char *s, bool *oom)
     return c;
 }
 
-/* An index of the source table through `map` (PX_AUTH_* and -1 pass through unchanged when
- * `keep_negative`). */
+/* An index of the source table through `map`; negative values (PX_AUTH_*, -1) pass through,
+ * an index that did not make it into the new table becomes `missing`. */
 static int px_remap(int v, const int *map, int missing)
 {
     return v >= 0 ? (map[v] >= 0 ? map[v] : missing) : v;

@@ -1,5 +1,7 @@
-/* Device descriptions: YAML files (vectors/devices/) that say, for cards without ISO/IEC
- * 7816-15 data, which objects a card holds and where. Card-specific knowledge lives there. */
+/* The object table of a device: device descriptions, YAML files (vectors/devices/) that say
+ * which objects a card holds and where (all of it for cards without ISO/IEC 7816-15 data, what
+ * 7816-15 cannot say for the others), merged with what discovery (px_p15.c) reads from the card.
+ * Card-specific knowledge lives there, not in code. Format: docs/api.md, "Device descriptions". */
 #ifndef PX_DESC_H
 #define PX_DESC_H
 

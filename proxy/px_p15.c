@@ -4,7 +4,6 @@
  * never the connection. The decoders are the ones the emulator encodes with (codec_p15). */
 #include "px_p15.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,16 +43,13 @@ typedef struct p15 {
     bool stop;       /* the command budget is spent */
 } p15;
 
-/* Records the first problem (later ones are usually its consequences). */
-__attribute__((format(printf, 2, 3))) static void p15_note(p15 *p, const char *fmt, ...)
-{
-    if (p->d->p15_note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(p->d->p15_note, sizeof p->d->p15_note, fmt, ap);
-    va_end(ap);
-}
+/* Records the first problem (later ones are usually its consequences). A macro: the analyzers
+ * do not follow a va_list through an inlined variadic function. */
+#define p15_note(p, ...)                                                                           \
+    do {                                                                                           \
+        if (!(p)->d->p15_note[0])                                                                  \
+            snprintf((p)->d->p15_note, sizeof(p)->d->p15_note, __VA_ARGS__);                       \
+    } while (0)
 
 static void p15_hex_path(const uint8_t *path, size_t len, char *out, size_t cap)
 {

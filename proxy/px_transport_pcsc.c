@@ -1,9 +1,23 @@
-/* "pcsc:" backend. pcsc-lite calls that reach a card (SCardConnect, SCardTransmit) can block
- * forever behind vpcd, so each runs in a short-lived helper thread and the caller waits with a
- * deadline (SDPROXY_TIMEOUT_MS, default 20000). After a timeout the connection is marked
- * broken: later calls fail at once and close does not touch the stuck PC/SC handles. */
+/* "pcsc:" backend. pcsc-lite calls that reach a card (SCardConnect, SCardTransmit,
+ * SCardBeginTransaction, SCardReconnect) can block forever behind vpcd, so every PC/SC call of a
+ * connection runs on one long-lived worker thread of that connection (created at connect,
+ * joined at close) and the caller waits for it with a deadline (SDPROXY_TIMEOUT_MS, read at
+ * connect, default 20000). After a timeout the connection is marked broken: later calls fail at
+ * once, and close leaves the worker to finish the stuck call, release the PC/SC handles and free
+ * the connection (the last of caller and worker to let go frees it).
+ *
+ * Hand-off: one mutex and two condition variables; after each job the worker spins briefly for
+ * the next one (the next APDU of a call follows within microseconds) before it sleeps.
+ *
+ * Transactions: begin only records that the API call wants one; the worker takes it
+ * (SCardBeginTransaction) together with the call's first APDU, and end hands SCardEndTransaction
+ * to the worker without waiting for it. With SDPROXY_PCSC_LINGER_US > 0 the worker keeps the
+ * transaction that long after a call for the next call to reuse (other clients still never run
+ * inside one of our API calls; they may wait up to that long after one). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,136 +28,308 @@
 #include "px_error.h"
 #include "px_transport.h"
 
-typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT, PX_JOB_BEGIN } px_job_kind;
+typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT, PX_JOB_RESET } px_job;
 
-/* Shared by the caller and the helper thread; the last one to drop its reference frees it. */
-typedef struct px_job {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int refs;
-    int done;
-    px_job_kind kind;
-    SCARDCONTEXT ctx;
-    SCARDHANDLE card;
-    DWORD proto;
-    char reader[256];
-    uint8_t *cmd;
-    size_t cmd_len;
-    uint8_t *resp;
-    DWORD resp_len;
-    LONG rv;
-} px_job;
+/* A response buffer larger than this is given back after its call (like the engine's). */
+#define PX_PCSC_KEEP 1026
 
 typedef struct px_pcsc {
+    pthread_mutex_t mu;
+    pthread_cond_t to_worker; /* a job posted, a call ended, or quit */
+    pthread_cond_t to_caller; /* a job finished, or the worker let go */
+    pthread_t thread;
+    /* Jobs are numbered: the worker runs one while finished != posted. Both change under mu;
+     * they are atomic so that either side may spin on them without it. */
+    atomic_uint posted, finished;
+    /* Guarded by mu. */
+    int refs;         /* caller and worker: the last to let go frees */
+    bool call_ended;  /* the API call is over: its transaction may go */
+    bool worker_idle; /* the worker sleeps without a deadline: wake it */
+    bool quit;        /* close: end, disconnect, release, exit */
+    bool exited;      /* the worker has let go */
+    /* Caller only. */
+    bool broken;  /* a wait ran out: no more PC/SC calls from this connection */
+    bool want_tx; /* between begin and end */
+    long timeout_ms, linger_us, spin_us, worker_spin_us;
+    /* The job: written by the caller before posting, by the worker until it finishes. */
+    px_job job;
+    bool job_tx; /* take the transaction before the command */
+    LONG rv;
+    const char *rv_what; /* the SCard function rv comes from */
+    uint8_t *cmd, *resp;
+    size_t cmd_cap, cmd_len, resp_cap;
+    DWORD resp_len;
+    /* Worker only (and the caller after the connect or reset job). */
+    bool have_ctx, have_card, in_tx;
     SCARDCONTEXT ctx;
     SCARDHANDLE card;
     DWORD proto;
-    int broken;
+    uint8_t atr[PX_ATR_MAX];
+    size_t atr_len;
     char reader[256];
 } px_pcsc;
 
-static long px_pcsc_timeout_ms(void)
+/* A positive integer from the environment, else `dflt`. */
+static long px_pcsc_env(const char *name, long dflt, long max)
 {
-    const char *s = getenv("SDPROXY_TIMEOUT_MS");
+    const char *s = getenv(name);
     if (s && *s) {
         char *end;
         long v = strtol(s, &end, 10);
-        if (*end == '\0' && v > 0 && v <= 3600000)
+        if (*end == '\0' && v >= 0 && v <= max)
             return v;
     }
-    return 20000;
+    return dflt;
 }
 
-static void px_job_unref(px_job *j)
+static long long px_pcsc_now_ns(void)
 {
-    pthread_mutex_lock(&j->mu);
-    int left = --j->refs;
-    pthread_mutex_unlock(&j->mu);
-    if (left)
-        return;
-    pthread_mutex_destroy(&j->mu);
-    pthread_cond_destroy(&j->cv);
-    free(j->cmd);
-    free(j->resp);
-    free(j);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void *px_job_run(void *arg)
+/* CLOCK_MONOTONIC (the condition variables' clock) `us` microseconds from now. */
+static struct timespec px_pcsc_after_us(long long us)
 {
-    px_job *j = arg;
-    LONG rv;
-    if (j->kind == PX_JOB_BEGIN) {
-        rv = SCardBeginTransaction(j->card);
-        if (rv == SCARD_W_RESET_CARD) {
-            /* Another client reset the card: take the new session, then lock again. */
-            DWORD proto;
-            rv = SCardReconnect(j->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                                SCARD_LEAVE_CARD, &proto);
-            if (rv == SCARD_S_SUCCESS) {
-                j->proto = proto;
-                rv = SCardBeginTransaction(j->card);
-            }
-        }
-    } else if (j->kind == PX_JOB_CONNECT) {
-        rv = SCardConnect(j->ctx, j->reader, SCARD_SHARE_SHARED,
-                          SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &j->card, &j->proto);
-    } else {
-        const SCARD_IO_REQUEST *pci = j->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
-        j->resp_len = PX_RESPONSE_MAX;
-        rv = SCardTransmit(j->card, pci, j->cmd, (DWORD)j->cmd_len, NULL, j->resp, &j->resp_len);
+    long long ns = px_pcsc_now_ns() + us * 1000LL;
+    struct timespec t = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+    return t;
+}
+
+static inline void px_pcsc_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Spins up to `us` microseconds until *v == want (true) or the time is up (false). */
+static bool px_pcsc_spin(atomic_uint *v, unsigned want, long us)
+{
+    if (us <= 0)
+        return false;
+    long long until = px_pcsc_now_ns() + us * 1000LL;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) == want)
+            return true;
+        if ((i & 31) == 0 && px_pcsc_now_ns() >= until)
+            return false;
+        px_pcsc_relax();
     }
-    pthread_mutex_lock(&j->mu);
-    j->rv = rv;
-    j->done = 1;
-    pthread_cond_signal(&j->cv);
-    pthread_mutex_unlock(&j->mu);
-    px_job_unref(j);
+}
+
+/* SCardBeginTransaction; when another client reset the card, takes the new session and tries
+ * once more. */
+static LONG px_pcsc_lock_card(px_pcsc *p)
+{
+    LONG rv = SCardBeginTransaction(p->card);
+    if (rv == SCARD_W_RESET_CARD) {
+        DWORD proto;
+        rv = SCardReconnect(p->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                            SCARD_LEAVE_CARD, &proto);
+        if (rv == SCARD_S_SUCCESS) {
+            p->proto = proto;
+            rv = SCardBeginTransaction(p->card);
+        }
+    }
+    return rv;
+}
+
+/* Reads the ATR into p->atr (connect and reset). */
+static LONG px_pcsc_read_atr(px_pcsc *p)
+{
+    uint8_t buf[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof buf, state, proto;
+    char name[256];
+    DWORD name_len = sizeof name;
+    LONG rv = SCardStatus(p->card, name, &name_len, &state, &proto, buf, &atr_len);
+    if (rv != SCARD_S_SUCCESS)
+        return rv;
+    if (atr_len > sizeof p->atr)
+        atr_len = 0; /* refused by px_pcsc_atr */
+    memcpy(p->atr, buf, atr_len);
+    p->atr_len = atr_len;
+    return SCARD_S_SUCCESS;
+}
+
+/* The worker's part of one job; its results go to p->rv, p->rv_what and the buffers. */
+static void px_pcsc_run(px_pcsc *p)
+{
+    LONG rv = SCARD_S_SUCCESS;
+    p->rv_what = "";
+    switch (p->job) {
+    case PX_JOB_CONNECT:
+        p->rv_what = "SCardEstablishContext";
+        rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
+        p->have_ctx = rv == SCARD_S_SUCCESS;
+        if (rv == SCARD_S_SUCCESS) {
+            p->rv_what = "SCardConnect";
+            rv = SCardConnect(p->ctx, p->reader, SCARD_SHARE_SHARED,
+                              SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &p->card, &p->proto);
+            p->have_card = rv == SCARD_S_SUCCESS;
+        }
+        if (rv == SCARD_S_SUCCESS) {
+            p->rv_what = "SCardStatus";
+            rv = px_pcsc_read_atr(p);
+        }
+        break;
+    case PX_JOB_RESET:
+        p->rv_what = "SCardReconnect";
+        rv = SCardReconnect(p->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                            SCARD_RESET_CARD, &p->proto);
+        if (rv == SCARD_S_SUCCESS) {
+            p->rv_what = "SCardStatus";
+            rv = px_pcsc_read_atr(p);
+        }
+        break;
+    case PX_JOB_TRANSMIT:
+        if (p->job_tx && !p->in_tx) {
+            p->rv_what = "SCardBeginTransaction";
+            rv = px_pcsc_lock_card(p);
+            p->in_tx = rv == SCARD_S_SUCCESS;
+        }
+        if (rv == SCARD_S_SUCCESS) {
+            const SCARD_IO_REQUEST *pci =
+                p->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+            p->rv_what = "SCardTransmit";
+            p->resp_len = (DWORD)p->resp_cap;
+            rv =
+                SCardTransmit(p->card, pci, p->cmd, (DWORD)p->cmd_len, NULL, p->resp, &p->resp_len);
+        }
+        explicit_bzero(p->cmd, p->cmd_len); /* a VERIFY carries a PIN */
+        break;
+    }
+    p->rv = rv;
+}
+
+static void px_pcsc_free(px_pcsc *p)
+{
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->to_worker);
+    pthread_cond_destroy(&p->to_caller);
+    free(p->cmd);
+    free(p->resp);
+    free(p);
+}
+
+/* The connection's worker: runs each posted job, ends the transaction after a call (at once,
+ * or after the linger), and on quit lets go of the PC/SC handles and of p. */
+static void *px_pcsc_worker(void *arg)
+{
+    px_pcsc *p = arg;
+    bool lingered = false;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        unsigned done = atomic_load_explicit(&p->finished, memory_order_relaxed);
+        if (atomic_load_explicit(&p->posted, memory_order_acquire) != done) {
+            pthread_mutex_unlock(&p->mu);
+            px_pcsc_run(p);
+            pthread_mutex_lock(&p->mu);
+            atomic_store_explicit(&p->finished, done + 1, memory_order_release);
+            pthread_cond_signal(&p->to_caller);
+            lingered = false;
+            if (p->worker_spin_us > 0) {
+                /* The next APDU of the call usually follows at once: wait for it awake. */
+                pthread_mutex_unlock(&p->mu);
+                px_pcsc_spin(&p->posted, done + 2, p->worker_spin_us);
+                pthread_mutex_lock(&p->mu);
+            }
+            continue;
+        }
+        if (p->quit)
+            break;
+        if (p->in_tx && p->call_ended) {
+            if (!lingered && p->linger_us > 0) {
+                struct timespec until = px_pcsc_after_us(p->linger_us);
+                int rc = 0;
+                while (atomic_load_explicit(&p->posted, memory_order_relaxed) == done && !p->quit &&
+                       rc != ETIMEDOUT)
+                    rc = pthread_cond_timedwait(&p->to_worker, &p->mu, &until);
+                lingered = true;
+                continue;
+            }
+            pthread_mutex_unlock(&p->mu);
+            SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
+            pthread_mutex_lock(&p->mu);
+            p->in_tx = false;
+            lingered = false;
+            continue;
+        }
+        p->worker_idle = true;
+        pthread_cond_wait(&p->to_worker, &p->mu);
+        p->worker_idle = false;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (p->in_tx)
+        SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
+    if (p->have_card)
+        SCardDisconnect(p->card, SCARD_LEAVE_CARD);
+    if (p->have_ctx)
+        SCardReleaseContext(p->ctx);
+    pthread_mutex_lock(&p->mu);
+    p->exited = true;
+    int left = --p->refs;
+    pthread_cond_signal(&p->to_caller);
+    pthread_mutex_unlock(&p->mu);
+    if (left == 0)
+        px_pcsc_free(p);
     return NULL;
 }
 
-/* Runs a job with the deadline. Returns 0 when it finished (j->rv holds the result), -1 on
- * timeout or when no thread could be started. The caller still owns one reference. */
-static int px_job_wait(px_job *j)
+/* Posts the job set up in p and waits for it until the deadline. Returns false when the time
+ * ran out: the connection is then broken (the worker still owns the job). */
+static bool px_pcsc_call(px_pcsc *p, px_job job)
 {
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    j->refs = 2;
-    if (pthread_create(&th, &attr, px_job_run, j) != 0) {
-        pthread_attr_destroy(&attr);
-        j->refs = 1;
-        return -1;
-    }
-    pthread_attr_destroy(&attr);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    long ms = px_pcsc_timeout_ms();
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    p->job = job;
+    pthread_mutex_lock(&p->mu);
+    if (p->job_tx)
+        p->call_ended = false;
+    unsigned want = atomic_load_explicit(&p->posted, memory_order_relaxed) + 1;
+    atomic_store_explicit(&p->posted, want, memory_order_release);
+    if (p->worker_idle)
+        pthread_cond_signal(&p->to_worker);
+    pthread_mutex_unlock(&p->mu);
+    if (px_pcsc_spin(&p->finished, want, p->spin_us))
+        return true;
+    struct timespec until = px_pcsc_after_us((long long)p->timeout_ms * 1000LL);
     int rc = 0;
-    pthread_mutex_lock(&j->mu);
-    while (!j->done && rc != ETIMEDOUT)
-        rc = pthread_cond_timedwait(&j->cv, &j->mu, &until);
-    int done = j->done;
-    pthread_mutex_unlock(&j->mu);
-    return done ? 0 : -1;
+    pthread_mutex_lock(&p->mu);
+    while (atomic_load_explicit(&p->finished, memory_order_acquire) != want && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&p->to_caller, &p->mu, &until);
+    bool ok = atomic_load_explicit(&p->finished, memory_order_acquire) == want;
+    pthread_mutex_unlock(&p->mu);
+    if (!ok)
+        p->broken = true;
+    return ok;
 }
 
-static px_job *px_job_new(px_job_kind kind)
+static isoIec23465_Status px_pcsc_broken(const px_pcsc *p)
 {
-    px_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return NULL;
-    pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
-    j->kind = kind;
-    j->refs = 1;
-    return j;
+    return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                        "pcsc: %s: connection broken by an earlier timeout", p->reader);
+}
+
+static isoIec23465_Status px_pcsc_timed_out(const px_pcsc *p, const char *what)
+{
+    return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                        "pcsc: %s: no answer to %s within %ld ms", p->reader, what, p->timeout_ms);
+}
+
+/* Grows *buf to at least `need` bytes (contents not kept). */
+static bool px_pcsc_reserve(uint8_t **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    uint8_t *n = malloc(need);
+    if (!n)
+        return false;
+    free(*buf); /* wiped after its last use */
+    *buf = n;
+    *cap = need;
+    return true;
 }
 
 static isoIec23465_Status px_pcsc_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len,
@@ -151,125 +337,118 @@ static isoIec23465_Status px_pcsc_transmit(void *ctx, const uint8_t *cmd, size_t
 {
     px_pcsc *p = ctx;
     if (p->broken)
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: connection broken by an earlier timeout");
-    px_job *j = px_job_new(PX_JOB_TRANSMIT);
-    if (j) {
-        j->cmd = malloc(cmd_len ? cmd_len : 1);
-        j->resp = malloc(PX_RESPONSE_MAX);
-    }
-    if (!j || !j->cmd || !j->resp) {
-        if (j)
-            px_job_unref(j);
+        return px_pcsc_broken(p);
+    if (cap > PX_RESPONSE_MAX)
+        cap = PX_RESPONSE_MAX;
+    if (!px_pcsc_reserve(&p->cmd, &p->cmd_cap, cmd_len ? cmd_len : 1) ||
+        !px_pcsc_reserve(&p->resp, &p->resp_cap, cap < 2 ? 2 : cap))
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
-    }
-    memcpy(j->cmd, cmd, cmd_len);
-    j->cmd_len = cmd_len;
-    j->card = p->card;
-    j->proto = p->proto;
-    if (px_job_wait(j) != 0) {
-        p->broken = 1;
-        px_job_unref(j);
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: no answer from %s within %ld ms", p->reader,
-                            px_pcsc_timeout_ms());
-    }
+    memcpy(p->cmd, cmd, cmd_len);
+    p->cmd_len = cmd_len;
+    p->job_tx = p->want_tx;
+    if (!px_pcsc_call(p, PX_JOB_TRANSMIT))
+        return px_pcsc_timed_out(p, "a command");
     isoIec23465_Status st = isoIec23465_Success;
-    if (j->rv != SCARD_S_SUCCESS)
+    if (p->rv == SCARD_E_INSUFFICIENT_BUFFER || (p->rv == SCARD_S_SUCCESS && p->resp_len > cap))
         st = px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                          "pcsc: SCardTransmit: %s", pcsc_stringify_error(j->rv));
-    else if (j->resp_len > cap)
+                          "pcsc: response longer than %zu bytes", cap);
+    else if (p->rv != SCARD_S_SUCCESS)
         st = px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                          "pcsc: response of %lu bytes too long", (unsigned long)j->resp_len);
+                          "pcsc: %s: %s", p->rv_what, pcsc_stringify_error(p->rv));
     else {
-        memcpy(resp, j->resp, j->resp_len);
-        *resp_len = j->resp_len;
+        memcpy(resp, p->resp, p->resp_len);
+        *resp_len = p->resp_len;
+        explicit_bzero(p->resp, p->resp_len); /* decrypted data, keys read out */
     }
-    px_job_unref(j);
+    if (p->resp_cap > PX_PCSC_KEEP) {
+        free(p->resp);
+        p->resp = NULL;
+        p->resp_cap = 0;
+    }
     return st;
 }
 
+/* Takes nothing yet: the worker locks the card with the call's first command, so that a call
+ * without APDUs costs no transaction and one that has them saves a hand-off. */
 static isoIec23465_Status px_pcsc_begin(void *ctx)
 {
     px_pcsc *p = ctx;
     if (p->broken)
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: connection broken by an earlier timeout");
-    px_job *j = px_job_new(PX_JOB_BEGIN);
-    if (!j)
-        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
-    j->card = p->card;
-    j->proto = p->proto;
-    if (px_job_wait(j) != 0) {
-        p->broken = 1;
-        px_job_unref(j);
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: %s stayed locked by another client for %ld ms", p->reader,
-                            px_pcsc_timeout_ms());
-    }
-    LONG rv = j->rv;
-    p->proto = j->proto;
-    px_job_unref(j);
-    if (rv != SCARD_S_SUCCESS)
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: SCardBeginTransaction: %s", pcsc_stringify_error(rv));
+        return px_pcsc_broken(p);
+    p->want_tx = true;
     return isoIec23465_Success;
 }
 
+/* Hands SCardEndTransaction to the worker without waiting for it. */
 static void px_pcsc_end(void *ctx)
 {
     px_pcsc *p = ctx;
-    if (!p->broken)
-        SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
+    p->want_tx = false;
+    if (p->broken)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->call_ended = true;
+    if (p->worker_idle)
+        pthread_cond_signal(&p->to_worker);
+    pthread_mutex_unlock(&p->mu);
 }
 
+/* SCardReconnect with SCARD_RESET_CARD, within the deadline; reads the new ATR. */
 static isoIec23465_Status px_pcsc_reset(void *ctx)
 {
     px_pcsc *p = ctx;
     if (p->broken)
+        return px_pcsc_broken(p);
+    p->job_tx = false;
+    if (!px_pcsc_call(p, PX_JOB_RESET))
+        return px_pcsc_timed_out(p, "a reset");
+    if (p->rv != SCARD_S_SUCCESS)
         return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: connection broken");
-    DWORD proto;
-    LONG rv = SCardReconnect(p->card, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                             SCARD_RESET_CARD, &proto);
-    if (rv != SCARD_S_SUCCESS)
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: SCardReconnect: %s", pcsc_stringify_error(rv));
-    p->proto = proto;
+                            "pcsc: %s: %s", p->rv_what, pcsc_stringify_error(p->rv));
     return isoIec23465_Success;
 }
 
+/* The ATR read at connect (or at the last reset): no PC/SC call. */
 static isoIec23465_Status px_pcsc_atr(void *ctx, uint8_t *atr, size_t cap, size_t *len)
 {
     px_pcsc *p = ctx;
-    uint8_t buf[MAX_ATR_SIZE];
-    DWORD atr_len = sizeof buf, state, proto;
-    char name[256];
-    DWORD name_len = sizeof name;
-    LONG rv = p->broken ? SCARD_E_NOT_TRANSACTED
-                        : SCardStatus(p->card, name, &name_len, &state, &proto, buf, &atr_len);
-    if (rv != SCARD_S_SUCCESS)
+    if (p->broken)
+        return px_pcsc_broken(p);
+    if (p->atr_len == 0 || p->atr_len > cap)
         return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: SCardStatus: %s", pcsc_stringify_error(rv));
-    if (atr_len == 0 || atr_len > cap)
-        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: unusable ATR length %lu", (unsigned long)atr_len);
-    memcpy(atr, buf, atr_len);
-    *len = atr_len;
+                            "pcsc: unusable ATR length %zu", p->atr_len);
+    memcpy(atr, p->atr, p->atr_len);
+    *len = p->atr_len;
     return isoIec23465_Success;
 }
 
+/* Tells the worker to let go. A healthy worker ends the transaction, disconnects and releases
+ * the context, and is joined (within the deadline); a stuck one is detached and frees p itself
+ * when its PC/SC call returns. Never blocks longer than the deadline. */
 static void px_pcsc_close(void *ctx)
 {
     px_pcsc *p = ctx;
     if (!p)
         return;
-    /* A stuck helper thread holds the context; touching it would block us too. */
+    pthread_t th = p->thread;
+    pthread_mutex_lock(&p->mu);
+    p->quit = true;
+    pthread_cond_signal(&p->to_worker);
     if (!p->broken) {
-        SCardDisconnect(p->card, SCARD_LEAVE_CARD);
-        SCardReleaseContext(p->ctx);
+        struct timespec until = px_pcsc_after_us((long long)p->timeout_ms * 1000LL);
+        int rc = 0;
+        while (!p->exited && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&p->to_caller, &p->mu, &until);
     }
-    free(p);
+    if (p->exited) {
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(th, NULL);
+        px_pcsc_free(p);
+        return;
+    }
+    --p->refs; /* the worker still holds its reference: it frees p */
+    pthread_mutex_unlock(&p->mu);
+    pthread_detach(th);
 }
 
 static const px_transport_ops px_pcsc_ops = {
@@ -307,33 +486,39 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     if (!p)
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
     snprintf(p->reader, sizeof p->reader, "%s", reader);
-    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &p->ctx);
-    if (rv != SCARD_S_SUCCESS) {
-        free(p);
-        return px_pcsc_connect_error(rv, reader);
+    p->timeout_ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
+    if (p->timeout_ms == 0)
+        p->timeout_ms = 20000;
+    p->linger_us = px_pcsc_env("SDPROXY_PCSC_LINGER_US", 0, 1000000);
+    p->spin_us = px_pcsc_env("SDPROXY_PCSC_SPIN_US", 0, 1000000);
+    p->worker_spin_us = px_pcsc_env("SDPROXY_PCSC_WSPIN_US", 0, 1000000);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->to_worker, &ca);
+    pthread_cond_init(&p->to_caller, &ca);
+    pthread_condattr_destroy(&ca);
+    p->refs = 2;
+    if (pthread_create(&p->thread, NULL, px_pcsc_worker, p) != 0) {
+        px_pcsc_free(p);
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
+                            "pcsc: no thread for %s", reader);
     }
-    px_job *j = px_job_new(PX_JOB_CONNECT);
-    if (!j) {
-        SCardReleaseContext(p->ctx);
-        free(p);
-        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
-    }
-    j->ctx = p->ctx;
-    snprintf(j->reader, sizeof j->reader, "%s", reader);
-    if (px_job_wait(j) != 0) {
-        px_job_unref(j);
-        free(p); /* the context stays with the stuck thread */
+    p->job_tx = false;
+    if (!px_pcsc_call(p, PX_JOB_CONNECT)) {
+        long ms = p->timeout_ms;
+        px_pcsc_close(p); /* the worker frees p once its call returns */
         return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
-                            "pcsc: %s: no answer to connect within %ld ms", reader,
-                            px_pcsc_timeout_ms());
+                            "pcsc: %s: no answer to connect within %ld ms", reader, ms);
     }
-    rv = j->rv;
-    p->card = j->card;
-    p->proto = j->proto;
-    px_job_unref(j);
+    LONG rv = p->rv;
+    const char *what = p->rv_what;
     if (rv != SCARD_S_SUCCESS) {
-        SCardReleaseContext(p->ctx);
-        free(p);
+        px_pcsc_close(p);
+        if (strcmp(what, "SCardStatus") == 0)
+            return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                                "pcsc: %s: SCardStatus: %s", reader, pcsc_stringify_error(rv));
         return px_pcsc_connect_error(rv, reader);
     }
     out->ops = &px_pcsc_ops;

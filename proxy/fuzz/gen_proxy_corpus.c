@@ -3,7 +3,9 @@
  * responses as a script (ATR first, then one frame per command). With CARD_OUT_FILE it also
  * writes the commands the proxy sent, one frame each: a seed for the card's own fuzz target
  * ('card'), recorded from the proxy's real traffic.
- * Usage: gen-proxy-corpus PROFILE OUT_FILE [CARD_OUT_FILE] */
+ * The script starts with the selector byte of the fuzz target (px_fuzz_drive.h; -s, default 0:
+ * every call).
+ * Usage: gen-proxy-corpus [-s SELECTOR] PROFILE OUT_FILE [CARD_OUT_FILE] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +66,15 @@ static const px_transport_ops rec_ops = {
 
 int main(int argc, char **argv)
 {
+    const char *prog = argv[0];
+    unsigned selector = 0;
+    if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+        selector = (unsigned)strtoul(argv[2], NULL, 0) & 0xFFu;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: %s PROFILE OUT_FILE [CARD_OUT_FILE]\n", argv[0]);
+        fprintf(stderr, "usage: %s [-s SELECTOR] PROFILE OUT_FILE [CARD_OUT_FILE]\n", prog);
         return 2;
     }
     rec r = {.commands = NULL};
@@ -78,6 +87,7 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 1;
     }
+    fputc((int)selector, r.out);
     if (argc == 4 && !(r.commands = fopen(argv[3], "wb"))) {
         perror(argv[3]);
         return 1;
@@ -88,7 +98,7 @@ int main(int argc, char **argv)
     isoIec23465_SecurityDevice *dev = NULL;
     if (px_connect_transport(&t, &info, &dev) != isoIec23465_Success)
         return 1;
-    px_fuzz_drive(dev);
+    px_fuzz_drive(dev, selector);
     isoIec23465_disconnectSecurityDevice(dev);
     fclose(r.out);
     if (r.commands)

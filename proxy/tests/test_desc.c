@@ -458,3 +458,11 @@ Test(desc, merge_overrides_adds_and_renumbers)
     px_desc_free(found);
     px_desc_free(desc);
 }
+
+/* Not YAML at all: libfyaml's own message, with line and column, and nothing on stderr. */
+Test(desc, invalid_yaml_names_line_and_column)
+{
+    refused("name: x\nmatch: {atr: \"3B\"\nobjects: []\n", "t.yaml:4:"); /* the end */
+    refused("name: x\nmatch: {atr: \"3B\"\nobjects: []\n", "not valid YAML: ");
+    refused("name: x\n  bad: indentation\n", "t.yaml:2:");
+}

@@ -49,8 +49,10 @@ Test(oom, description_directory)
     fail_from_now(0);
 }
 
-/* ATR, then 9000 to the SELECT probe of the reference description. */
-static const uint8_t px_script[] = {0x00, 0x02, 0x3B, 0x00, 0x00, 0x02, 0x90, 0x00};
+/* ATR, then 9000 to the SELECT probe of the reference description, then 6A82 to the two
+ * SELECTs of 7816-15 discovery (EF.DIR, the PKCS#15 AID): a card without 7816-15. */
+static const uint8_t px_script[] = {0x00, 0x02, 0x3B, 0x00, 0x00, 0x02, 0x90, 0x00,
+                                    0x00, 0x02, 0x6A, 0x82, 0x00, 0x02, 0x6A, 0x82};
 
 Test(oom, connect_never_succeeds_without_description)
 {
