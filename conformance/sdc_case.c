@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec_apdu.h"
 #include "codec_trace.h"
@@ -536,6 +537,14 @@ static void sdc_step_call(const char *fn)
     snprintf(note, sizeof note, "%s:%d step %zu", sdc_case.file, sdc_node_line(sdc_case.step),
              sdc_case.step_no);
     sdc_assert_status(got, want, "%s", note);
+    if (sdc_arg_has("status_word")) {
+        isoIec23465_ErrorDetails d;
+        isoIec23465_getLastError(&d);
+        long long w = sdc_arg_int("status_word", 0);
+        if (!d.hasStatusWord || d.statusWord != w)
+            sdc_case_fail("%s: expected status word %04llX in the error details, got %s%04X", fn, w,
+                          d.hasStatusWord ? "" : "none, ", d.statusWord);
+    }
     if (sdc_arg_has("tries")) {
         isoIec23465_ErrorDetails d;
         isoIec23465_getLastError(&d);
@@ -732,7 +741,7 @@ static void sdc_case_main(void)
     char *file = NULL;
     char direct[4096];
     snprintf(direct, sizeof direct, "%s/%s.yaml", dir, suite);
-    struct fy_document *d = sdc_load(direct);
+    struct fy_document *d = access(direct, R_OK) == 0 ? sdc_load(direct) : NULL;
     const char *ds = d ? sdc_str(fy_document_root(d), "suite") : NULL;
     if (ds && strcmp(ds, suite) == 0) {
         file = strdup(direct);
@@ -758,7 +767,10 @@ static void sdc_case_main(void)
     }
     if (!sdc_case_node)
         cr_assert_fail("%s: no case named %s", file, name);
-    /* variables: the file's defaults, then the --card file's values */
+    /* variables: cases_dir (for files the cases use), the file's defaults, then the --card
+     * file's values */
+    sdc_val dirv = {.kind = SDC_BYTES, .b = (uint8_t *)dir, .n = strlen(dir)};
+    sdc_var_set("cases_dir", &dirv);
     sdc_vars_from(fy_node_mapping_lookup_by_string(root, "vars", FY_NT));
     const char *card = getenv(SDC_CARD_ENV);
     if (card && *card) {
@@ -779,6 +791,8 @@ static void sdc_case_main(void)
             cr_skip_test("needs the value '%s' (give it under 'values' in the --card file)",
                          v ? v : "?");
     }
+    if (sdc_flag(sdc_case_node, "needs_replay") && sdc_api_path()[0])
+        cr_skip_test("uses libsdproxy's replay: devices; a --proxy library need not offer them");
     bool emulator = sdc_target_is_emulator();
     if (sdc_flag(sdc_case_node, "spends_last_try") && !emulator)
         cr_skip_test("spends the last try of a PIN or PUK: run against the emulator only");
@@ -820,6 +834,7 @@ static int sdc_by_name(const void *a, const void *b)
 static bool sdc_add(struct criterion_test_set *set, const char *suite, const char *name,
                     const char *description, const char *file, char *err, size_t errLen)
 {
+
     if (sdc_n_tests == SDC_MAX_CASES) {
         snprintf(err, errLen, "%s: more than %d cases in all", file, SDC_MAX_CASES);
         return false;
@@ -828,13 +843,21 @@ static bool sdc_add(struct criterion_test_set *set, const char *suite, const cha
     x->sentinel_ = 1;
     x->lang_ = CR_LANG_C;
     x->kind_ = CR_TEST_NORMAL;
-    x->identifier_ = strdup(name);
+    /* Criterion matches --filter against "suite/test" in identifier_ */
+    size_t il = strlen(suite) + strlen(name) + 2;
+    char *ident = malloc(il);
+    if (!ident) {
+        snprintf(err, errLen, "%s: out of memory", file);
+        return false;
+    }
+    snprintf(ident, il, "%s/%s", suite, name);
+    x->identifier_ = ident;
     x->file_ = strdup(file);
     x->line_ = 1;
     x->description = description ? strdup(description) : NULL;
     x->fini = sdc_case_fini;
     struct criterion_test *t = &sdc_tests[sdc_n_tests++];
-    t->name = x->identifier_;
+    t->name = strdup(name);
     t->category = strdup(suite);
     t->test = sdc_case_jump;
     t->data = x;

@@ -113,10 +113,6 @@ extern const sdc_enum sdc_enum_interface[];
 extern const sdc_enum sdc_enum_presence[];
 extern const sdc_enum sdc_enum_lifecycle[];
 
-/* Whether the device under test is this project's emulator: an emu: spec, or the reader
- * `sdemu run` made (SDEMU_READER). Cases that spend a PIN's last try run only there. */
-bool sdc_target_is_emulator(void);
-
 /* The result of one API call: its status and its main output. */
 typedef struct sdc_out {
     sdc_val v;

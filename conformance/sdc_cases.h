@@ -25,8 +25,9 @@ struct criterion_test_set;
 /* The compiled-in case directory (the source tree's vectors/conformance). */
 const char *sdc_cases_default_dir(void);
 
-/* Registers every case of every *.yaml file in `dir` (sorted by name) into `set`. Returns the
- * number of tests registered, or -1 with a message "file: where: why" in `err`. */
+/* Registers every case of every *.yaml file in `dir` (sorted by name) into `set` (Criterion's
+ * --filter applies to them as to the other tests). Returns the number of tests registered, or
+ * -1 with a message "file: where: why" in `err`. */
 int sdc_cases_register(struct criterion_test_set *set, const char *dir, char *err, size_t errLen);
 
 #endif

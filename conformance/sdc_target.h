@@ -2,6 +2,7 @@
 #ifndef SDC_TARGET_H
 #define SDC_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,10 @@ void sdc_need_application(void);
 /* Out-parameters start as a value no check accepts, so a proxy that answers Success without
  * writing them fails the check instead of leaving it to read indeterminate memory. */
 #define SDC_NO_TYPE ((isoIec23465_ObjectType)0)
+
+/* Whether the device under test is this project's emulator: an emu: spec, or the reader
+ * `sdemu run` made (SDEMU_READER). Tests that spend a PIN's last try run only there. */
+bool sdc_target_is_emulator(void);
 
 /* Per-test fixture state. */
 extern isoIec23465_SecurityDevice *sdc_dev;

@@ -44,6 +44,18 @@ static const char sdc_sitecustomize_py[] =
     "        pass\n"
     "    return data\n"
     "socket.socket.recv = _recv_quickack\n"
+    /* An uncaught exception ends vicc (the card is gone). Before it goes, vicc tells sdconform
+     * (SIGUSR1 to its parent) and waits to be killed: the test whose APDU killed it is still
+     * waiting for the answer, so sdconform holds the run before any later test can start. */
+    "import signal, time\n"
+    "def _sdc_dying(kind, value, tb):\n"
+    "    sys.__excepthook__(kind, value, tb)\n"
+    "    sys.stderr.flush()\n"
+    "    if os.environ.get('SDC_VICC_SUPERVISED') == '1':\n"
+    "        os.kill(os.getppid(), signal.SIGUSR1)\n"
+    "        time.sleep(10)\n"
+    "    os._exit(1)\n"
+    "sys.excepthook = _sdc_dying\n"
     "if os.environ.get('SDC_VICC_IMAGE') == '1':\n"
     "    try:\n"
     "        from virtualsmartcard import CardGenerator as _cg\n"
@@ -109,6 +121,7 @@ static pid_t sdc_start_vicc(const emu_sandbox *sb, const char *shim, const char 
     }
     setenv("PYTHONPATH", pypath, 1);
     setenv("SDC_VICC_IMAGE", "1", 1);
+    setenv("SDC_VICC_SUPERVISED", "1", 1);
     execl(SDC_PYTHON, SDC_PYTHON, SDC_VICC, "--type", "iso7816", "--hostname", "127.0.0.1",
           "--port", port, (char *)NULL);
     fprintf(stderr, "sdconform: %s: %s\n", SDC_PYTHON, strerror(errno));
@@ -140,23 +153,36 @@ typedef struct sdc_vicc_ctx {
     pid_t vicc;
     unsigned crashes;
     bool gave_up; /* a fresh vicc did not appear: no more restarts */
+    bool held;    /* the run is stopped: vicc announced its death */
 } sdc_vicc_ctx;
 
+/* Set by SIGUSR1: vicc's excepthook announces that vicc is about to exit. */
+static volatile sig_atomic_t sdc_vicc_dying;
+
+static void sdc_on_dying(int sig)
+{
+    (void)sig;
+    sdc_vicc_dying = 1;
+}
+
 /* vicc died while the run goes on (an uncaught Python exception ends it: the card is gone).
- * Holds the run's main process (Criterion starts no further test while it is stopped), waits
- * for pcscd to see the card removed, starts a fresh vicc and lets the run go on: one crash
- * fails the test that caused it, not every test after it. */
+ * The run's main process is held (Criterion starts no further test while it is stopped) while
+ * pcscd sees the card removed and a fresh vicc starts; then the run goes on: one crash fails the
+ * test that caused it, not every test after it. */
 static void sdc_restart_vicc(sdc_vicc_ctx *v, pid_t run, int status)
 {
     v->crashes++;
-    kill(run, SIGSTOP);
-    char how[64];
-    if (WIFEXITED(status))
+    if (!v->held)
+        kill(run, SIGSTOP);
+    char how[96];
+    if (v->held)
+        snprintf(how, sizeof how, "ended on an uncaught Python exception");
+    else if (WIFEXITED(status))
         snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
     else
         snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
-    printf("device vicc: vicc %s during the run (crash %u; traceback in %s): the test running "
-           "now fails; starting a fresh vicc (its PIN counter back at 3)\n",
+    printf("device vicc: vicc %s (crash %u; traceback in %s): the test running now fails; "
+           "starting a fresh vicc (its PIN counter back at 3)\n",
            how, v->crashes, v->log);
     fflush(stdout);
     sdc_wait_removed(v->reader, 3000);
@@ -168,6 +194,8 @@ static void sdc_restart_vicc(sdc_vicc_ctx *v, pid_t run, int status)
                v->vicc < 0 ? strerror(errno) : err);
     }
     fflush(stdout);
+    sdc_vicc_dying = 0;
+    v->held = false;
     kill(run, SIGCONT);
 }
 
@@ -175,8 +203,18 @@ static void sdc_restart_vicc(sdc_vicc_ctx *v, pid_t run, int status)
 static int sdc_supervise(sdc_vicc_ctx *v, pid_t run)
 {
     for (;;) {
+        if (sdc_vicc_dying && !v->held && !v->gave_up && v->vicc > 0) {
+            /* vicc waits in its excepthook: hold the run first, then let vicc go. */
+            kill(run, SIGSTOP);
+            v->held = true;
+            kill(v->vicc, SIGKILL);
+        }
         int status = 0;
-        pid_t w = waitpid(-1, &status, 0);
+        pid_t w = waitpid(-1, &status, WNOHANG);
+        if (w == 0) {
+            nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+            continue;
+        }
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -229,6 +267,10 @@ int sdc_vicc_run(char **argv, int argc, const char *log_dir)
         emu_sandbox_stop(sb);
         return 2;
     }
+    struct sigaction on_dying = {.sa_handler = sdc_on_dying, .sa_flags = SA_RESTART}, before;
+    sigemptyset(&on_dying.sa_mask);
+    sigaction(SIGUSR1, &on_dying, &before);
+    sdc_vicc_dying = 0;
     sdc_vicc_ctx v = {.sb = sb, .shim = shim, .log = log, .reader = emu_sandbox_reader(sb, 0)};
     v.vicc = sdc_start_vicc(sb, shim, log, true);
     int rc = 2;
@@ -284,5 +326,6 @@ int sdc_vicc_run(char **argv, int argc, const char *log_dir)
     }
     sdc_stop_child(v.vicc);
     emu_sandbox_stop(sb);
+    sigaction(SIGUSR1, &before, NULL);
     return rc;
 }

@@ -307,7 +307,7 @@ static void px_der_bytes(codec_writer *w, uint8_t tag, const void *v, size_t n)
     codec_write_bytes(w, v, n);
 }
 
-/* Encodes the ObjectAttributes of handle `h` (docs/api-parts/app.md) into w. */
+/* Encodes the ObjectAttributes of handle `h` (docs/api.md, "Object attributes") into w. */
 static void px_attr_encode(codec_writer *w, const isoIec23465_Handle *h, const px_conn *c)
 {
     uint8_t body[1024];

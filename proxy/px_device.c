@@ -591,6 +591,7 @@ isoIec23465_Status isoIec23465_disconnectSecurityDevice(isoIec23465_SecurityDevi
     isoIec23465_Status st = px_handle_enter(device, isoIec23465_TypeSecurityDevice, &c);
     if (st != isoIec23465_Success)
         return st;
+    px_apdu_release_channels(c, device); /* the open applications' logical channels */
     c->open = false;
     c->tr.ops->close(c->tr.ctx);
     c->tr.ops = NULL;

@@ -69,7 +69,7 @@ struct isoIec23465_Handle {
     struct isoIec23465_Handle *root;
     /* objects */
     char label[256];
-    uint8_t id[PX_AID_MAX];
+    uint8_t id[PX_DESC_MAX_ID > PX_AID_MAX ? PX_DESC_MAX_ID : PX_AID_MAX];
     size_t id_len;
     int app;                 /* application index in conn->desc, -1 MF / unknown */
     uint8_t aid[PX_AID_MAX]; /* applications: their AID */

@@ -16,6 +16,7 @@
  * inside one of our API calls; they may wait up to that long after one). */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +31,11 @@
 
 typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT, PX_JOB_RESET } px_job;
 
+/* How long a caller waits awake for its job (the worker for the next job: a tenth of it)
+ * before it sleeps on the condition variable: waking a sleeping thread costs some 5 us per
+ * hand-off on a busy 2-CPU machine, against some 2 us awake (tools/bench --proxy). */
+#define PX_PCSC_SPIN_US 200
+
 /* A response buffer larger than this is given back after its call (like the engine's). */
 #define PX_PCSC_KEEP 1026
 
@@ -42,11 +48,12 @@ typedef struct px_pcsc {
      * they are atomic so that either side may spin on them without it. */
     atomic_uint posted, finished;
     /* Guarded by mu. */
-    int refs;         /* caller and worker: the last to let go frees */
-    bool call_ended;  /* the API call is over: its transaction may go */
-    bool worker_idle; /* the worker sleeps without a deadline: wake it */
-    bool quit;        /* close: end, disconnect, release, exit */
-    bool exited;      /* the worker has let go */
+    int refs;                      /* caller and worker: the last to let go frees */
+    bool end_pending;              /* an API call ended and its transaction is still held */
+    long long ended_at, posted_at; /* CLOCK_MONOTONIC ns: that call's end; the last post */
+    bool worker_idle;              /* the worker sleeps without a deadline: wake it */
+    bool quit;                     /* close: end, disconnect, release, exit */
+    bool exited;                   /* the worker has let go */
     /* Caller only. */
     bool broken;  /* a wait ran out: no more PC/SC calls from this connection */
     bool want_tx; /* between begin and end */
@@ -97,16 +104,8 @@ static struct timespec px_pcsc_after_us(long long us)
     return t;
 }
 
-static inline void px_pcsc_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-/* Spins up to `us` microseconds until *v == want (true) or the time is up (false). */
+/* Yields the CPU in a loop for up to `us` microseconds until *v == want (true) or the time is
+ * up (false). */
 static bool px_pcsc_spin(atomic_uint *v, unsigned want, long us)
 {
     if (us <= 0)
@@ -117,7 +116,7 @@ static bool px_pcsc_spin(atomic_uint *v, unsigned want, long us)
             return true;
         if ((i & 31) == 0 && px_pcsc_now_ns() >= until)
             return false;
-        px_pcsc_relax();
+        sched_yield(); /* not a pause loop: under a hypervisor that costs more */
     }
 }
 
@@ -220,17 +219,25 @@ static void px_pcsc_free(px_pcsc *p)
 static void *px_pcsc_worker(void *arg)
 {
     px_pcsc *p = arg;
-    bool lingered = false;
     pthread_mutex_lock(&p->mu);
     for (;;) {
         unsigned done = atomic_load_explicit(&p->finished, memory_order_relaxed);
         if (atomic_load_explicit(&p->posted, memory_order_acquire) != done) {
+            /* The previous call's transaction serves this job only when the job belongs to a
+             * call that came within the linger; otherwise it ends first. */
+            bool end_first = p->in_tx && p->end_pending &&
+                             !(p->job_tx && p->linger_us > 0 &&
+                               p->posted_at - p->ended_at <= p->linger_us * 1000LL);
+            p->end_pending = false;
             pthread_mutex_unlock(&p->mu);
+            if (end_first) {
+                SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
+                p->in_tx = false;
+            }
             px_pcsc_run(p);
             pthread_mutex_lock(&p->mu);
             atomic_store_explicit(&p->finished, done + 1, memory_order_release);
             pthread_cond_signal(&p->to_caller);
-            lingered = false;
             if (p->worker_spin_us > 0) {
                 /* The next APDU of the call usually follows at once: wait for it awake. */
                 pthread_mutex_unlock(&p->mu);
@@ -241,23 +248,23 @@ static void *px_pcsc_worker(void *arg)
         }
         if (p->quit)
             break;
-        if (p->in_tx && p->call_ended) {
-            if (!lingered && p->linger_us > 0) {
-                struct timespec until = px_pcsc_after_us(p->linger_us);
-                int rc = 0;
-                while (atomic_load_explicit(&p->posted, memory_order_relaxed) == done && !p->quit &&
-                       rc != ETIMEDOUT)
-                    rc = pthread_cond_timedwait(&p->to_worker, &p->mu, &until);
-                lingered = true;
+        if (p->end_pending && p->in_tx) {
+            long long left = p->ended_at + p->linger_us * 1000LL - px_pcsc_now_ns();
+            if (left > 0) { /* kept for a call that may follow */
+                struct timespec until = px_pcsc_after_us(left / 1000 + 1);
+                p->worker_idle = true;
+                pthread_cond_timedwait(&p->to_worker, &p->mu, &until);
+                p->worker_idle = false;
                 continue;
             }
+            p->end_pending = false;
             pthread_mutex_unlock(&p->mu);
             SCardEndTransaction(p->card, SCARD_LEAVE_CARD);
             pthread_mutex_lock(&p->mu);
             p->in_tx = false;
-            lingered = false;
             continue;
         }
+        p->end_pending = false;
         p->worker_idle = true;
         pthread_cond_wait(&p->to_worker, &p->mu);
         p->worker_idle = false;
@@ -284,9 +291,9 @@ static void *px_pcsc_worker(void *arg)
 static bool px_pcsc_call(px_pcsc *p, px_job job)
 {
     p->job = job;
+    long long now = p->linger_us > 0 ? px_pcsc_now_ns() : 0;
     pthread_mutex_lock(&p->mu);
-    if (p->job_tx)
-        p->call_ended = false;
+    p->posted_at = now;
     unsigned want = atomic_load_explicit(&p->posted, memory_order_relaxed) + 1;
     atomic_store_explicit(&p->posted, want, memory_order_release);
     if (p->worker_idle)
@@ -386,8 +393,10 @@ static void px_pcsc_end(void *ctx)
     p->want_tx = false;
     if (p->broken)
         return;
+    long long now = p->linger_us > 0 ? px_pcsc_now_ns() : 0;
     pthread_mutex_lock(&p->mu);
-    p->call_ended = true;
+    p->end_pending = true;
+    p->ended_at = now;
     if (p->worker_idle)
         pthread_cond_signal(&p->to_worker);
     pthread_mutex_unlock(&p->mu);
@@ -490,8 +499,8 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     if (p->timeout_ms == 0)
         p->timeout_ms = 20000;
     p->linger_us = px_pcsc_env("SDPROXY_PCSC_LINGER_US", 0, 1000000);
-    p->spin_us = px_pcsc_env("SDPROXY_PCSC_SPIN_US", 0, 1000000);
-    p->worker_spin_us = px_pcsc_env("SDPROXY_PCSC_WSPIN_US", 0, 1000000);
+    p->spin_us = px_pcsc_env("SDPROXY_PCSC_SPIN_US", PX_PCSC_SPIN_US, 1000000);
+    p->worker_spin_us = p->spin_us / 10;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

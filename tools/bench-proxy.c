@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -384,7 +385,9 @@ static void usage(FILE *out)
                  "verdicts against 5 %%.\n"
                  "DEVICE-SPEC defaults to pcsc:$SDEMU_READER (run under `sdemu run`).\n"
                  "  -n ROUNDS  measured rounds, each calling every function once (default 500)\n"
-                 "  -w WARMUP  rounds before measuring (default 20)\n");
+                 "  -w WARMUP  rounds before measuring (default 20)\n"
+                 "  -l US      keep pcscd's transaction US microseconds after a call for the "
+                 "next\n             (sets SDPROXY_PCSC_LINGER_US; default: its value, else 0)\n");
 }
 
 static bool ivals_alloc(ivals *l, size_t cap)
@@ -399,8 +402,11 @@ int main(int argc, char **argv)
 {
     long rounds = 500, warmup = 20;
     int opt;
-    while ((opt = getopt(argc, argv, "n:w:h")) != -1) {
+    while ((opt = getopt(argc, argv, "n:w:l:h")) != -1) {
         switch (opt) {
+        case 'l': /* read by the pcsc: backend when it connects */
+            setenv("SDPROXY_PCSC_LINGER_US", optarg, 1);
+            break;
         case 'n':
             rounds = strtol(optarg, NULL, 10);
             break;
@@ -481,6 +487,9 @@ int main(int argc, char **argv)
         }
     }
     print_load("before");
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_SELF, &ru0);
+    long long loop0 = now_ns(), n_calls = 0;
     for (long r = -warmup; r < rounds; r++) {
         for (size_t i = 0; i < N_CALLS; i++) {
             bench_call *c = &calls[i];
@@ -490,6 +499,7 @@ int main(int argc, char **argv)
             long long t0 = now_ns();
             st = c->fn(&b);
             long long t1 = now_ns();
+            n_calls++;
             if (st != isoIec23465_Success) {
                 isoIec23465_ErrorDetails d;
                 isoIec23465_getLastError(&d);
@@ -506,14 +516,24 @@ int main(int argc, char **argv)
             c->ok++;
         }
     }
+    getrusage(RUSAGE_SELF, &ru1);
+    double loop_us = (double)(now_ns() - loop0) / 1e3;
+    double cpu_us = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1e6 +
+                    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) +
+                    (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1e6 +
+                    (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
     print_load("after");
     /* The worker finishes (its last End is recorded) before the intervals are read. */
     isoIec23465_disconnectSecurityDevice(dev);
 
     printf("bench-proxy: %s, %ld rounds (+%ld warm-up), calls interleaved; SDPROXY_PCSC_LINGER_US="
-           "%s\n",
+           "%s, SDPROXY_PCSC_SPIN_US=%s\n",
            spec, rounds, warmup,
-           getenv("SDPROXY_PCSC_LINGER_US") ? getenv("SDPROXY_PCSC_LINGER_US") : "(unset: 0)");
+           getenv("SDPROXY_PCSC_LINGER_US") ? getenv("SDPROXY_PCSC_LINGER_US") : "(unset: 0)",
+           getenv("SDPROXY_PCSC_SPIN_US") ? getenv("SDPROXY_PCSC_SPIN_US") : "(unset: 200)");
+    printf("this process (proxy, worker, benchmark): %.1f us CPU (user+sys) per API call, "
+           "%.0f%% of one CPU\n",
+           n_calls ? cpu_us / (double)n_calls : 0.0, loop_us > 0 ? 100.0 * cpu_us / loop_us : 0.0);
     printf("medians over the rounds, microseconds:\n");
     printf("%-30s %5s %8s %8s %9s %7s %8s %7s %7s\n", "call", "APDUs", "wall", "Transmit",
            "Begin/End", "proxy", "hand-off", "(a)%", "(b)%");

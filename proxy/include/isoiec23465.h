@@ -21,8 +21,8 @@
  *   nothing, and the size needed is in isoIec23465_ErrorDetails.requiredLength. Text outputs are
  *   NUL-terminated and the NUL is counted in `*len`.
  * - Release functions accept NULL.
- * - Functions marked "Not implemented in this version" return isoIec23465_FunctionNotImplemented
- *   after checking their arguments; their signatures may still change.
+ * - A function the device offers no command for (isoIec23465_SecretKey_generate on ISO/IEC 7816-8
+ *   cards) returns isoIec23465_FunctionNotImplemented after checking its arguments.
  * - Non-blocking (callback) forms of the functions (F_async) are in isoiec23465_async.h.
  * - Thread safety: handles of one device may be used from several threads; calls on one device
  *   are serialised by the proxy. On PC/SC, each call that sends APDUs runs inside one PC/SC
@@ -323,7 +323,7 @@ isoIec23465_SecurityDeviceApplication_getAid(const isoIec23465_SecurityDeviceApp
 /* Finds an object by label: in the root application among all objects of the device, in another
  * application among that application's objects. On success *object receives a new handle owned
  * by `app` (released with it, or with isoIec23465_Object_release). No APDU is sent: the object
- * table comes from the device description. Exceptions: IllegalArgument, IllegalState,
+ * table was built at connect (ISO/IEC 7816-15 discovery and the device description). Exceptions: IllegalArgument, IllegalState,
  * ObjectNotFound, NotEnoughMemory. */
 isoIec23465_Status
 isoIec23465_SecurityDeviceApplication_findObject(isoIec23465_SecurityDeviceApplication *app,
@@ -658,7 +658,7 @@ isoIec23465_Status isoIec23465_Authenticator_getStatus(isoIec23465_Authenticator
 isoIec23465_Status isoIec23465_Authenticator_getRemainingTries(isoIec23465_Authenticator *auth,
                                                                int *tries);
 
-/* The retry limit from the object table (ISO/IEC 7816-15 maxRetries, or the description). No
+/* The retry limit from the object table (the device description's max_tries: ISO/IEC 7816-15 v1 has no field for it). No
  * APDU. Exceptions: IllegalArgument, IllegalState, ObjectNotFound (the limit is not known). */
 isoIec23465_Status isoIec23465_Authenticator_getMaxTries(isoIec23465_Authenticator *auth,
                                                          int *tries);

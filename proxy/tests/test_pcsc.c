@@ -1,0 +1,269 @@
+/* The pcsc: backend's deadline (SDPROXY_TIMEOUT_MS) and its worker thread, through a private
+ * pcscd and the emulated reference card: run under `sdemu run` (meson test proxy-pcsc-deadline),
+ * whose control socket ($SDEMU_CONTROL) makes the card answer late. One test at a time (-j1):
+ * the faults act on the one card. Each test bounds itself with alarm(). */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "isoiec23465.h"
+#include "px_transport.h"
+
+static const uint8_t select_mf[] = {0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00};
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static const char *reader(void)
+{
+    const char *r = getenv("SDEMU_READER");
+    cr_assert(r && *r, "SDEMU_READER not set: run under `sdemu run`");
+    return r;
+}
+
+static const char *why(void)
+{
+    static isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    return d.message;
+}
+
+/* Sends one line to the emulator's control socket; asserts the answer starts with "ok". */
+static void control(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void control(const char *fmt, ...)
+{
+    const char *path = getenv("SDEMU_CONTROL");
+    cr_assert(path && *path, "SDEMU_CONTROL not set: run under `sdemu run`");
+    char line[256], reply[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    cr_assert(n > 0 && (size_t)n < sizeof line - 1);
+    line[n++] = '\n';
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    cr_assert(fd >= 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    cr_assert(strlen(path) < sizeof sa.sun_path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    cr_assert(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0, "control socket %s", path);
+    cr_assert(write(fd, line, (size_t)n) == n);
+    size_t got = 0;
+    while (got + 1 < sizeof reply) {
+        ssize_t r = read(fd, reply + got, 1);
+        if (r <= 0 || reply[got] == '\n')
+            break;
+        got++;
+    }
+    reply[got] = '\0';
+    close(fd);
+    cr_assert(strncmp(reply, "ok", 2) == 0, "control '%.*s': %s", n - 1, line, reply);
+}
+
+/* Threads of this process (/proc/self/task). */
+static int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    cr_assert(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+/* Waits (bounded) until the thread count is back to `want`. */
+static bool threads_back_to(int want, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        if (thread_count() == want)
+            return true;
+        usleep(10 * 1000);
+    }
+    return thread_count() == want;
+}
+
+static void limit(void)
+{
+    alarm(60);
+}
+
+static void cleanup(void)
+{
+    if (getenv("SDEMU_CONTROL"))
+        control("fault clear");
+    unsetenv("SDPROXY_TIMEOUT_MS");
+    alarm(0);
+}
+
+/* getData on public-256 through `dev`: the status, and the bytes checked on success. */
+static isoIec23465_Status read_public(isoIec23465_SecurityDevice *dev)
+{
+    isoIec23465_RootApplication *root;
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
+    isoIec23465_Object *o;
+    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(root, "public-256", &o),
+                 isoIec23465_Success);
+    uint8_t buf[256];
+    size_t len = sizeof buf;
+    isoIec23465_Status st = isoIec23465_DataContainer_getData(o, buf, &len);
+    if (st == isoIec23465_Success) {
+        cr_assert_eq(len, 256);
+        for (size_t i = 0; i < len; i++)
+            cr_assert_eq(buf[i], (uint8_t)i, "byte %zu", i);
+    }
+    return st;
+}
+
+static isoIec23465_SecurityDevice *connect_card(void)
+{
+    char spec[300];
+    snprintf(spec, sizeof spec, "pcsc:%s", reader());
+    isoIec23465_SecurityDevice *dev = NULL;
+    isoIec23465_Status st = isoIec23465_connectSecurityDeviceBySpec(spec, &dev);
+    cr_assert_eq(st, isoIec23465_Success, "connect %s: %s: %s", spec,
+                 isoIec23465_statusToString(st), why());
+    return dev;
+}
+
+/* The card answers 2000 ms late, the deadline is 400 ms: the call gives up at the deadline
+ * with CommunicationError, the connection then fails at once, disconnecting does not wait for
+ * the card, and after the late answer a new connection works and the stuck worker is gone. */
+Test(deadline, stuck_transmit_fails_at_the_deadline, .init = limit, .fini = cleanup)
+{
+    int threads0 = thread_count();
+    setenv("SDPROXY_TIMEOUT_MS", "400", 1); /* read when the connection is made */
+    isoIec23465_SecurityDevice *dev = connect_card();
+    cr_assert_eq(read_public(dev), isoIec23465_Success, "before the fault: %s", why());
+    cr_assert_eq(thread_count(), threads0 + 1, "one worker thread per connection");
+
+    control("fault delay 2000 1");
+    double t0 = now_ms();
+    cr_assert_eq(read_public(dev), isoIec23465_CommunicationError, "stuck command: %s", why());
+    double waited = now_ms() - t0;
+    cr_assert(waited >= 380 && waited < 1000,
+              "the call waited %.0f ms: it should give up at the 400 ms deadline", waited);
+    cr_assert(strstr(why(), "400 ms"), "the message names the deadline: %s", why());
+
+    t0 = now_ms();
+    cr_assert_eq(read_public(dev), isoIec23465_CommunicationError, "after the timeout: %s", why());
+    cr_assert(now_ms() - t0 < 50, "a broken connection answers at once, not after %.0f ms",
+              now_ms() - t0);
+    cr_assert(strstr(why(), "broken"), "the message says why: %s", why());
+
+    t0 = now_ms();
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+    cr_assert(now_ms() - t0 < 50, "disconnect waited %.0f ms for a stuck card", now_ms() - t0);
+
+    /* The late answer comes about 2000 ms after the command; the detached worker then lets
+     * go of its PC/SC handles and exits. */
+    cr_assert(threads_back_to(threads0, 4000),
+              "the stuck worker did not exit: %d threads, %d "
+              "before",
+              thread_count(), threads0);
+    dev = connect_card();
+    cr_assert_eq(read_public(dev), isoIec23465_Success, "after the late answer: %s", why());
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+    cr_assert(threads_back_to(threads0, 1000), "worker joined at disconnect");
+}
+
+/* A card that answers within the deadline is waited for: 300 ms late, deadline 2000 ms. */
+Test(deadline, late_answer_within_the_deadline_is_taken, .init = limit, .fini = cleanup)
+{
+    setenv("SDPROXY_TIMEOUT_MS", "2000", 1);
+    isoIec23465_SecurityDevice *dev = connect_card();
+    control("fault delay 300 1");
+    double t0 = now_ms();
+    cr_assert_eq(read_public(dev), isoIec23465_Success, "300 ms late: %s", why());
+    cr_assert(now_ms() - t0 >= 290, "the fault was applied (%.0f ms)", now_ms() - t0);
+    cr_assert_eq(read_public(dev), isoIec23465_Success, "next call: %s", why());
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+}
+
+/* Connections come and go without leaving threads behind. */
+Test(deadline, connect_disconnect_leaves_no_thread, .init = limit, .fini = cleanup)
+{
+    int threads0 = thread_count();
+    for (int i = 0; i < 20; i++) {
+        isoIec23465_SecurityDevice *dev = connect_card();
+        cr_assert_eq(read_public(dev), isoIec23465_Success, "round %d: %s", i, why());
+        cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+    }
+    cr_assert_eq(thread_count(), threads0, "threads after 20 connections: %d, before %d",
+                 thread_count(), threads0);
+}
+
+typedef struct stuck_arg {
+    px_transport *tr;
+    isoIec23465_Status st;
+} stuck_arg;
+
+static void *transmit_in_thread(void *arg)
+{
+    stuck_arg *a = arg;
+    uint8_t resp[258];
+    size_t len = 0;
+    a->st = a->tr->ops->transmit(a->tr->ctx, select_mf, sizeof select_mf, resp, sizeof resp, &len);
+    return NULL;
+}
+
+/* Reset (SCardReconnect) works, keeps the ATR, and the card answers after it. */
+Test(deadline, reset_through_the_worker, .init = limit, .fini = cleanup)
+{
+    setenv("SDPROXY_TIMEOUT_MS", "2000", 1);
+    px_transport tr;
+    cr_assert_eq(px_transport_pcsc_open(reader(), &tr), isoIec23465_Success, "%s", why());
+    uint8_t atr0[PX_ATR_MAX], atr1[PX_ATR_MAX], resp[258];
+    size_t n0, n1, len = 0;
+    cr_assert_eq(tr.ops->atr(tr.ctx, atr0, sizeof atr0, &n0), isoIec23465_Success);
+    cr_assert_eq(tr.ops->reset(tr.ctx), isoIec23465_Success, "reset: %s", why());
+    cr_assert_eq(tr.ops->atr(tr.ctx, atr1, sizeof atr1, &n1), isoIec23465_Success);
+    cr_assert(n0 == n1 && memcmp(atr0, atr1, n0) == 0, "the same card after a reset");
+    cr_assert_eq(tr.ops->transmit(tr.ctx, select_mf, sizeof select_mf, resp, sizeof resp, &len),
+                 isoIec23465_Success, "%s", why());
+    cr_assert(len == 2 && resp[0] == 0x90 && resp[1] == 0x00, "SELECT MF after the reset");
+    tr.ops->close(tr.ctx);
+}
+
+/* A reset that pcscd cannot carry out (another connection's command is stuck in the reader)
+ * gives up at the deadline too, and leaves that connection broken. */
+Test(deadline, stuck_reset_fails_at_the_deadline, .init = limit, .fini = cleanup)
+{
+    px_transport busy, tr;
+    setenv("SDPROXY_TIMEOUT_MS", "5000", 1);
+    cr_assert_eq(px_transport_pcsc_open(reader(), &busy), isoIec23465_Success, "%s", why());
+    setenv("SDPROXY_TIMEOUT_MS", "300", 1);
+    cr_assert_eq(px_transport_pcsc_open(reader(), &tr), isoIec23465_Success, "%s", why());
+    control("fault delay 1500 1");
+    stuck_arg a = {.tr = &busy};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, transmit_in_thread, &a), 0);
+    usleep(200 * 1000); /* the other command is in the card */
+    double t0 = now_ms();
+    isoIec23465_Status st = tr.ops->reset(tr.ctx);
+    double waited = now_ms() - t0;
+    cr_assert_eq(st, isoIec23465_CommunicationError, "reset behind a stuck reader: %s", why());
+    cr_assert(waited >= 280 && waited < 900, "the reset waited %.0f ms, deadline 300 ms", waited);
+    uint8_t atr[PX_ATR_MAX];
+    size_t n;
+    cr_assert_eq(tr.ops->atr(tr.ctx, atr, sizeof atr, &n), isoIec23465_CommunicationError,
+                 "the connection is broken after the timeout");
+    pthread_join(th, NULL);
+    cr_assert_eq(a.st, isoIec23465_Success, "the other connection got its late answer: %s", why());
+    tr.ops->close(tr.ctx);
+    busy.ops->close(busy.ctx);
+}
