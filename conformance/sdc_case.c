@@ -58,9 +58,11 @@ void sdc_case_fail(const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = sdc_node_line(sdc_case.step);
-    cr_assert_fail("%s:%d: step %zu: %s", sdc_case.file ? sdc_case.file : "?", line,
-                   sdc_case.step_no, msg);
-    abort(); /* not reached: cr_fatal ends the test */
+    /* "<what> -- <file>:<line> step <n>": a message that starts with "<Function>: expected X,
+     * got Y" is parsed by the report like the C suites' assertions */
+    cr_assert_fail("%s -- %s:%d step %zu", msg, sdc_case.file ? sdc_case.file : "?", line,
+                   sdc_case.step_no);
+    abort(); /* not reached: a failed assertion ends the test */
 }
 
 /* ---- values and variables ---------------------------------------------------------------- */
@@ -505,9 +507,11 @@ static void sdc_step_equals(const char *fn, const sdc_out *out)
             }
         if (!named)
             w = sdc_arg_int("equals", 0);
-        if (out->v.i != w)
-            sdc_case_fail("%s: expected %s (%lld), got %s (%lld)", fn, want, w,
+        if (out->v.i != w && named)
+            sdc_case_fail("%s: expected %s, got %s (%lld)", fn, want,
                           sdc_enum_name(out->enums, out->v.i), out->v.i);
+        if (out->v.i != w)
+            sdc_case_fail("%s: expected %lld, got %lld", fn, w, out->v.i);
         return;
     }
     if (out->v.kind != SDC_BYTES)
@@ -519,8 +523,8 @@ static void sdc_step_equals(const char *fn, const sdc_out *out)
     while (i < w.n && i < out->v.n && w.b[i] == out->v.b[i])
         i++;
     if (w.n != out->v.n || i != w.n)
-        sdc_case_fail("%s: output differs from '%s': %zu bytes expected, %zu got, first difference "
-                      "at byte %zu",
+        sdc_case_fail("%s: expected %s (%zu bytes), got other bytes (%zu; first difference at byte "
+                      "%zu)",
                       fn, want, w.n, out->v.n, i);
     sdc_val_free(&w);
 }

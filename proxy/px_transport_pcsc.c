@@ -6,8 +6,12 @@
  * once, and close leaves the worker to finish the stuck call, release the PC/SC handles and free
  * the connection (the last of caller and worker to let go frees it).
  *
- * Hand-off: one mutex and two condition variables; after each job the worker spins briefly for
- * the next one (the next APDU of a call follows within microseconds) before it sleeps.
+ * Hand-off: the caller copies the command into the connection's buffer, posts the job and waits
+ * awake (a sched_yield loop, SDPROXY_PCSC_SPIN_US, default 200 us) before it sleeps on a
+ * condition variable until the deadline; after each job the worker waits awake a tenth as long
+ * for the next one (the next APDU of a call follows within microseconds). Waking a sleeping
+ * thread costs some 5 us per direction on a busy 2-CPU machine; SDPROXY_PCSC_SPIN_US=0 trades
+ * that latency for less CPU.
  *
  * Transactions: begin only records that the API call wants one; the worker takes it
  * (SCardBeginTransaction) together with the call's first APDU, and end hands SCardEndTransaction
@@ -17,6 +21,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +56,7 @@ typedef struct px_pcsc {
     int refs;                      /* caller and worker: the last to let go frees */
     bool end_pending;              /* an API call ended and its transaction is still held */
     long long ended_at, posted_at; /* CLOCK_MONOTONIC ns: that call's end; the last post */
-    bool worker_idle;              /* the worker sleeps without a deadline: wake it */
+    bool worker_idle;              /* the worker sleeps on to_worker: signal it */
     bool quit;                     /* close: end, disconnect, release, exit */
     bool exited;                   /* the worker has let go */
     /* Caller only. */
@@ -76,7 +81,7 @@ typedef struct px_pcsc {
     char reader[256];
 } px_pcsc;
 
-/* A positive integer from the environment, else `dflt`. */
+/* An integer 0..max from the environment, else `dflt`. */
 static long px_pcsc_env(const char *name, long dflt, long max)
 {
     const char *s = getenv(name);
@@ -291,7 +296,8 @@ static void *px_pcsc_worker(void *arg)
 static bool px_pcsc_call(px_pcsc *p, px_job job)
 {
     p->job = job;
-    long long now = p->linger_us > 0 ? px_pcsc_now_ns() : 0;
+    long long now = px_pcsc_now_ns();
+    struct timespec until = px_pcsc_after_us((long long)p->timeout_ms * 1000LL);
     pthread_mutex_lock(&p->mu);
     p->posted_at = now;
     unsigned want = atomic_load_explicit(&p->posted, memory_order_relaxed) + 1;
@@ -301,7 +307,6 @@ static bool px_pcsc_call(px_pcsc *p, px_job job)
     pthread_mutex_unlock(&p->mu);
     if (px_pcsc_spin(&p->finished, want, p->spin_us))
         return true;
-    struct timespec until = px_pcsc_after_us((long long)p->timeout_ms * 1000LL);
     int rc = 0;
     pthread_mutex_lock(&p->mu);
     while (atomic_load_explicit(&p->finished, memory_order_acquire) != want && rc != ETIMEDOUT)
@@ -509,7 +514,13 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     pthread_cond_init(&p->to_caller, &ca);
     pthread_condattr_destroy(&ca);
     p->refs = 2;
-    if (pthread_create(&p->thread, NULL, px_pcsc_worker, p) != 0) {
+    /* The worker takes none of the application's signals (it inherits this mask). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&p->thread, NULL, px_pcsc_worker, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         px_pcsc_free(p);
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
                             "pcsc: no thread for %s", reader);
