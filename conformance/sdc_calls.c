@@ -8,6 +8,7 @@
 
 #include "sdc_async.h"
 #include "sdc_case.h"
+#include "sdc_guard.h"
 
 #define SDC_DEFAULT_CAPACITY 16384
 
@@ -98,6 +99,14 @@ static bool sdc_null_out(void)
 }
 
 #define ON(dflt) sdc_arg_handle("on", (dflt))
+
+/* The PIN-safety guard (sdc_guard.h) wraps the synchronous calls in the API table; the
+ * non-blocking ones do not pass through it, so it is called here for them. */
+static void sdc_async_guard(isoIec23465_Password *pw, const char *what)
+{
+    if (sdc_case.async)
+        sdc_guard_password(pw, what);
+}
 
 /* ---- devices ----------------------------------------------------------------------------- */
 
@@ -626,7 +635,9 @@ static isoIec23465_Status c_Authenticator_resetStatus(sdc_out *out)
         (void)out;                                                                                 \
         sdc_in v;                                                                                  \
         const uint8_t *p = sdc_in_get(&v, "value");                                                \
-        isoIec23465_Status st = SDC_INVOKE(Name, ON(NULL), p, v.v.n);                              \
+        isoIec23465_Password *pw = ON(NULL);                                                       \
+        sdc_async_guard(pw, #Name);                                                                \
+        isoIec23465_Status st = SDC_INVOKE(Name, pw, p, v.v.n);                                    \
         sdc_val_free(&v.v);                                                                        \
         return st;                                                                                 \
     }
@@ -640,7 +651,9 @@ static isoIec23465_Status c_Password_change(sdc_out *out)
     sdc_in o, n;
     const uint8_t *po = sdc_in_get(&o, "oldValue");
     const uint8_t *pn = sdc_in_get(&n, "newValue");
-    isoIec23465_Status st = SDC_INVOKE(Password_change, ON(NULL), po, o.v.n, pn, n.v.n);
+    isoIec23465_Password *pw = ON(NULL);
+    sdc_async_guard(pw, "Password_change");
+    isoIec23465_Status st = SDC_INVOKE(Password_change, pw, po, o.v.n, pn, n.v.n);
     sdc_val_free(&o.v);
     sdc_val_free(&n.v);
     return st;

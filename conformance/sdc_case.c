@@ -16,6 +16,7 @@
 #include "codec_apdu.h"
 #include "codec_trace.h"
 #include "sdc_cases.h"
+#include "sdc_control.h"
 #include "sdc_trace.h"
 
 #ifndef SDC_CASES_DIR
@@ -727,6 +728,26 @@ static void sdc_case_fini(void)
     sdc_check_apdus();
 }
 
+/* A card that is not fresh for each test (a physical card, a relay, the emulator without a
+ * snapshot) keeps the security status an earlier test set: every case starts logged out, so
+ * that "needs the password" means what it says. Best effort: a proxy without resetStatus, or a
+ * card that refuses it, leaves the case to its own steps. */
+static void sdc_log_out(void)
+{
+    if (strncmp(sdc_spec(), "emu:", 4) == 0 ||
+        (sdc_control_snapshot() && sdc_control_available()))
+        return; /* a fresh card already */
+    isoIec23465_Object *pins[32];
+    size_t n = sizeof pins / sizeof pins[0];
+    if (isoIec23465_SecurityDeviceApplication_listObjects(sdc_root, isoIec23465_TypePassword, pins,
+                                                          &n) != isoIec23465_Success)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        (void)isoIec23465_Authenticator_resetStatus(pins[i]);
+        isoIec23465_Object_release(pins[i]);
+    }
+}
+
 static void sdc_case_main(void)
 {
     const char *dir = getenv(SDC_CASES_ENV);
@@ -805,6 +826,7 @@ static void sdc_case_main(void)
             cr_skip_test("changes the card or spends PIN tries: run with --allow-destructive");
     }
     sdc_connect();
+    sdc_log_out();
     sdc_run_steps(fy_node_mapping_lookup_by_string(sdc_case_node, "steps", FY_NT));
 }
 

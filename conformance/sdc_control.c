@@ -16,8 +16,15 @@
 
 bool sdc_control_available(void)
 {
-    const char *ctl = getenv("SDEMU_CONTROL");
-    return ctl && *ctl && strncmp(sdc_spec(), "pcsc:", 5) == 0 && sdc_target_is_emulator();
+    static int known = -1; /* asked once per process */
+    if (known < 0) {
+        const char *ctl = getenv("SDEMU_CONTROL");
+        char reply[256];
+        /* a relay card, for one, has no control socket although the variable is set */
+        known = ctl && *ctl && strncmp(sdc_spec(), "pcsc:", 5) == 0 && sdc_target_is_emulator() &&
+                sdc_control_reply(reply, sizeof reply, "status");
+    }
+    return known == 1;
 }
 
 const char *sdc_control_snapshot(void)

@@ -14,8 +14,8 @@
  *   81..9F in each DF; 63Cx gives the tries left, 6983 blocked. PIN values cannot be read: a
  *   placeholder value is written (listed).
  * - Keys: from the 7816-15 description (EF.DIR entry with the PKCS#15 AID, EF.OD 5031, AODF,
- *   PrKDF, PuKDF, SKDF, CDF; files it names outside the scanned ranges are selected and read
- *   too). Private and secret keys become fresh keys (`generate: true`) of the same type, size,
+ *   PrKDF, PuKDF, SKDF, CDF, DODF; files it names outside the scanned ranges are selected and
+ *   read too). Private and secret keys become fresh keys (`generate: true`) of the same type, size,
  *   reference, label, iD, usage and use rule (the AODF PIN the authId names); PuKDF keys without
  *   a private half keep the public key read from the card; certificates stay files and are not
  *   attached to fresh keys. Every substitution is listed.
@@ -822,10 +822,11 @@ static void capture_p15(capture *c, cap_p15 *p)
         p->df = -1;
         return;
     }
-    /* AODF first (the keys name its PINs), then PrKDF, PuKDF, SKDF, CDF. */
-    static const uint8_t order[] = {CODEC_P15_AODF,          CODEC_P15_PRKDF,     CODEC_P15_PUKDF,
-                                    CODEC_P15_PUKDF_TRUSTED, CODEC_P15_SKDF,      CODEC_P15_CDF,
-                                    CODEC_P15_CDF_TRUSTED,   CODEC_P15_CDF_USEFUL};
+    /* AODF first (the keys name its PINs), then PrKDF, PuKDF, SKDF, CDF; the DODF is kept as
+     * a file (reading it through path_content captures it). */
+    static const uint8_t order[] = {CODEC_P15_AODF,          CODEC_P15_PRKDF,      CODEC_P15_PUKDF,
+                                    CODEC_P15_PUKDF_TRUSTED, CODEC_P15_SKDF,       CODEC_P15_CDF,
+                                    CODEC_P15_CDF_TRUSTED,   CODEC_P15_CDF_USEFUL, CODEC_P15_DODF};
     for (size_t o = 0; o < sizeof order; o++) {
         codec_reader r = od;
         codec_p15_od_entry e;
@@ -856,6 +857,8 @@ static void capture_p15(capture *c, cap_p15 *p)
             case CODEC_P15_SKDF:
                 read_skdf(c, p, &df);
                 break;
+            case CODEC_P15_DODF:
+                break; /* its data objects are files the scan captures */
             default:
                 read_cdf(c, p, &df);
                 break;
