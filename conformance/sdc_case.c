@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,10 @@
 #define SDC_MAX_CASES 1024
 
 sdc_ctx sdc_case;
+/* Cleanup steps run after a failure too: their own failures are warnings (the case failed or
+ * passed already), and the next cleanup step still runs. */
+static bool sdc_in_cleanup;
+static jmp_buf sdc_cleanup_jump;
 static struct fy_document *sdc_doc;      /* the case file of this process */
 static struct fy_document *sdc_card_doc; /* the --card file, NULL when none */
 static struct fy_node *sdc_case_node;
@@ -59,6 +64,10 @@ void sdc_case_fail(const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     int line = sdc_node_line(sdc_case.step);
+    if (sdc_in_cleanup) {
+        cr_log_warn("cleanup: %s -- %s:%d", msg, sdc_case.file ? sdc_case.file : "?", line);
+        longjmp(sdc_cleanup_jump, 1);
+    }
     /* "<what> -- <file>:<line> step <n>": a message that starts with "<Function>: expected X,
      * got Y" is parsed by the report like the C suites' assertions */
     cr_assert_fail("%s -- %s:%d step %zu", msg, sdc_case.file ? sdc_case.file : "?", line,
@@ -77,8 +86,16 @@ void sdc_val_free(sdc_val *v)
 const sdc_val *sdc_var_get(const char *name)
 {
     for (size_t i = 0; i < sdc_case.n_vars; i++)
-        if (strcmp(sdc_case.vars[i].name, name) == 0)
+        if (strcmp(sdc_case.vars[i].name, name) == 0) {
+            /* a case about something the card does not have does not apply to it */
+            if (sdc_case.vars[i].absent && sdc_in_cleanup)
+                longjmp(sdc_cleanup_jump, 1);
+            if (sdc_case.vars[i].absent)
+                cr_skip_test("the card description (--card) gives no value for '%s': the case "
+                             "does not apply to this card",
+                             name);
             return &sdc_case.vars[i].v;
+        }
     return NULL;
 }
 
@@ -107,8 +124,26 @@ void sdc_var_set(const char *name, const sdc_val *v)
     slot->v = copy;
 }
 
-/* Sets text variables from the mapping `m` (the file's vars, the card's values). */
-static void sdc_vars_from(struct fy_node *m)
+/* Marks the card facts of mapping `m` absent (a --card description replaces them). */
+static void sdc_vars_absent(struct fy_node *m)
+{
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (m && fy_node_is_mapping(m) && (p = fy_node_mapping_iterate(m, &it)) != NULL) {
+        const char *k = fy_node_get_scalar0(fy_node_pair_key(p));
+        if (!k)
+            continue;
+        sdc_val none = {.kind = SDC_NONE};
+        sdc_var_set(k, &none);
+        for (size_t i = 0; i < sdc_case.n_vars; i++)
+            if (strcmp(sdc_case.vars[i].name, k) == 0)
+                sdc_case.vars[i].absent = true;
+    }
+}
+
+/* Sets text variables from the mapping `m` (the file's vars, the card's values); an empty card
+ * value says the card lacks the thing (absent). */
+static void sdc_vars_from(struct fy_node *m, bool card_values)
 {
     if (!m || !fy_node_is_mapping(m))
         return;
@@ -123,6 +158,9 @@ static void sdc_vars_from(struct fy_node *m)
             continue;
         sdc_val v = {.kind = SDC_BYTES, .b = (uint8_t *)s, .n = len};
         sdc_var_set(k, &v);
+        for (size_t i = 0; i < sdc_case.n_vars; i++)
+            if (strcmp(sdc_case.vars[i].name, k) == 0)
+                sdc_case.vars[i].absent = card_values && len == 0;
     }
 }
 
@@ -325,7 +363,7 @@ long long sdc_arg_int(const char *key, long long dflt)
     const char *s = sdc_arg_text(key);
     if (!s)
         return dflt;
-    if (s[0] == '$') {
+    if (s[0] == '$' && s[1] != '{') {
         const sdc_val *var = sdc_var_get(s + 1);
         if (!var || var->kind != SDC_INT)
             sdc_case_fail("%s is not an integer variable", s);
@@ -541,6 +579,11 @@ static void sdc_step_call(const char *fn)
     char note[128];
     snprintf(note, sizeof note, "%s:%d step %zu", sdc_case.file, sdc_node_line(sdc_case.step),
              sdc_case.step_no);
+    if (sdc_in_cleanup && got != want) {
+        char msg[768];
+        sdc_status_text(msg, sizeof msg, got, want, "%s", note);
+        sdc_case_fail("%s", msg); /* a warning in cleanup */
+    }
     sdc_assert_status(got, want, "%s", note);
     if (sdc_arg_has("status_word")) {
         isoIec23465_ErrorDetails d;
@@ -581,6 +624,23 @@ static void sdc_step_call(const char *fn)
     sdc_val_free(&out.extra);
 }
 
+/* Runs one step (sdc_case.step and step_no set by the caller). */
+static void sdc_run_one(struct fy_node *s)
+{
+    if (!fy_node_is_mapping(s))
+        sdc_case_fail("a step is a mapping with 'call' or 'check'");
+    const char *call = sdc_arg_text("call");
+    const char *check = sdc_arg_text("check");
+    if (call && !check)
+        sdc_step_call(call);
+    else if (check && !call) {
+        if (!sdc_check(check))
+            sdc_case_fail("unknown check '%s'", check);
+    } else {
+        sdc_case_fail("a step has exactly one of 'call' and 'check'");
+    }
+}
+
 static void sdc_run_steps(struct fy_node *steps)
 {
     if (!steps)
@@ -593,18 +653,7 @@ static void sdc_run_steps(struct fy_node *steps)
     while ((s = fy_node_sequence_iterate(steps, &it)) != NULL) {
         sdc_case.step = s;
         sdc_case.step_no++;
-        if (!fy_node_is_mapping(s))
-            sdc_case_fail("a step is a mapping with 'call' or 'check'");
-        const char *call = sdc_arg_text("call");
-        const char *check = sdc_arg_text("check");
-        if (call && !check)
-            sdc_step_call(call);
-        else if (check && !call) {
-            if (!sdc_check(check))
-                sdc_case_fail("unknown check '%s'", check);
-        } else {
-            sdc_case_fail("a step has exactly one of 'call' and 'check'");
-        }
+        sdc_run_one(s);
     }
     sdc_case.step = NULL;
 }
@@ -713,9 +762,19 @@ static void sdc_case_fini(void)
 {
     if (sdc_case_node && sdc_doc) {
         struct fy_node *cleanup = fy_node_mapping_lookup_by_string(sdc_case_node, "cleanup", FY_NT);
-        if (cleanup && sdc_root) {
+        if (cleanup && sdc_root && fy_node_is_sequence(cleanup)) {
             sdc_case.async = false; /* cleanup is plain */
-            sdc_run_steps(cleanup);
+            sdc_in_cleanup = true;
+            void *it = NULL;
+            struct fy_node *step;
+            volatile size_t no = 0;
+            while ((step = fy_node_sequence_iterate(cleanup, &it)) != NULL) {
+                sdc_case.step = step;
+                sdc_case.step_no = ++no;
+                if (setjmp(sdc_cleanup_jump) == 0)
+                    sdc_run_one(step);
+            }
+            sdc_in_cleanup = false;
         }
     }
     for (size_t i = 0; i < sdc_case.n_devices; i++)
@@ -734,8 +793,7 @@ static void sdc_case_fini(void)
  * card that refuses it, leaves the case to its own steps. */
 static void sdc_log_out(void)
 {
-    if (strncmp(sdc_spec(), "emu:", 4) == 0 ||
-        (sdc_control_snapshot() && sdc_control_available()))
+    if (strncmp(sdc_spec(), "emu:", 4) == 0 || (sdc_control_snapshot() && sdc_control_available()))
         return; /* a fresh card already */
     isoIec23465_Object *pins[32];
     size_t n = sizeof pins / sizeof pins[0];
@@ -796,14 +854,22 @@ static void sdc_case_main(void)
      * file's values */
     sdc_val dirv = {.kind = SDC_BYTES, .b = (uint8_t *)dir, .n = strlen(dir)};
     sdc_var_set("cases_dir", &dirv);
-    sdc_vars_from(fy_node_mapping_lookup_by_string(root, "vars", FY_NT));
+    /* `vars` are test data, `card` the reference card's facts: with --card, the card's
+     * `values` replace those facts, and a fact it does not give makes the cases using it not
+     * apply (skipped with the reason) */
+    sdc_vars_from(fy_node_mapping_lookup_by_string(root, "vars", FY_NT), false);
+    struct fy_node *facts = fy_node_mapping_lookup_by_string(root, "card", FY_NT);
     const char *card = getenv(SDC_CARD_ENV);
     if (card && *card) {
         sdc_card_doc = sdc_load(card);
         if (!sdc_card_doc)
             cr_assert_fail("--card %s: not a readable YAML file", card);
+        sdc_vars_absent(facts);
         sdc_vars_from(
-            fy_node_mapping_lookup_by_string(fy_document_root(sdc_card_doc), "values", FY_NT));
+            fy_node_mapping_lookup_by_string(fy_document_root(sdc_card_doc), "values", FY_NT),
+            true);
+    } else {
+        sdc_vars_from(facts, false);
     }
     /* a case that needs values the target did not give is skipped, with the reason */
     struct fy_node *req = fy_node_mapping_lookup_by_string(sdc_case_node, "requires", FY_NT);

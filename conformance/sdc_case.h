@@ -34,6 +34,7 @@ typedef struct sdc_val {
 typedef struct sdc_var {
     char name[64];
     sdc_val v;
+    bool absent; /* a fact of the card under test that its --card description does not give */
 } sdc_var;
 
 /* One case being run. */

@@ -7,7 +7,7 @@
  * the connection (the last of caller and worker to let go frees it).
  *
  * Hand-off: the caller copies the command into the connection's buffer, posts the job and waits
- * awake (a sched_yield loop, SDPROXY_PCSC_SPIN_US, default 200 us) before it sleeps on a
+ * awake (a sched_yield loop, SDPROXY_PCSC_SPIN_US, default 1000 us) before it sleeps on a
  * condition variable until the deadline; after each job the worker waits awake a tenth as long
  * for the next one (the next APDU of a call follows within microseconds). Waking a sleeping
  * thread costs some 5 us per direction on a busy 2-CPU machine; SDPROXY_PCSC_SPIN_US=0 trades
@@ -37,9 +37,11 @@
 typedef enum { PX_JOB_CONNECT, PX_JOB_TRANSMIT, PX_JOB_RESET } px_job;
 
 /* How long a caller waits awake for its job (the worker for the next job: a tenth of it)
- * before it sleeps on the condition variable: waking a sleeping thread costs some 5 us per
- * hand-off on a busy 2-CPU machine, against some 2 us awake (tools/bench --proxy). */
-#define PX_PCSC_SPIN_US 200
+ * before it sleeps on the condition variable. Waking a sleeping thread costs 5 to 30 us on a
+ * busy 2-CPU virtual machine, against 1 to 2 us awake (tools/bench --proxy); 1 ms covers the
+ * emulated card's slowest command (an RSA-2048 signature), and a card slower than that pays
+ * the wake-up on a command of more than 1 ms. */
+#define PX_PCSC_SPIN_US 1000
 
 /* A response buffer larger than this is given back after its call (like the engine's). */
 #define PX_PCSC_KEEP 1026

@@ -530,7 +530,7 @@ int main(int argc, char **argv)
            "%s, SDPROXY_PCSC_SPIN_US=%s\n",
            spec, rounds, warmup,
            getenv("SDPROXY_PCSC_LINGER_US") ? getenv("SDPROXY_PCSC_LINGER_US") : "(unset: 0)",
-           getenv("SDPROXY_PCSC_SPIN_US") ? getenv("SDPROXY_PCSC_SPIN_US") : "(unset: 200)");
+           getenv("SDPROXY_PCSC_SPIN_US") ? getenv("SDPROXY_PCSC_SPIN_US") : "(unset: 1000)");
     printf("this process (proxy, worker, benchmark): %.1f us CPU (user+sys) per API call, "
            "%.0f%% of one CPU\n",
            n_calls ? cpu_us / (double)n_calls : 0.0, loop_us > 0 ? 100.0 * cpu_us / loop_us : 0.0);

@@ -161,13 +161,13 @@ Test(deadline, stuck_transmit_fails_at_the_deadline, .init = limit, .fini = clea
 
     t0 = now_ms();
     cr_assert_eq(read_public(dev), isoIec23465_CommunicationError, "after the timeout: %s", why());
-    cr_assert(now_ms() - t0 < 50, "a broken connection answers at once, not after %.0f ms",
+    cr_assert(now_ms() - t0 < 200, "a broken connection answers at once, not after %.0f ms",
               now_ms() - t0);
     cr_assert(strstr(why(), "broken"), "the message says why: %s", why());
 
     t0 = now_ms();
     cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
-    cr_assert(now_ms() - t0 < 50, "disconnect waited %.0f ms for a stuck card", now_ms() - t0);
+    cr_assert(now_ms() - t0 < 200, "disconnect waited %.0f ms for a stuck card", now_ms() - t0);
 
     /* The late answer comes about 2000 ms after the command; the detached worker then lets
      * go of its PC/SC handles and exits. */
@@ -203,8 +203,8 @@ Test(deadline, connect_disconnect_leaves_no_thread, .init = limit, .fini = clean
         cr_assert_eq(read_public(dev), isoIec23465_Success, "round %d: %s", i, why());
         cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
     }
-    cr_assert_eq(thread_count(), threads0, "threads after 20 connections: %d, before %d",
-                 thread_count(), threads0);
+    cr_assert(threads_back_to(threads0, 1000), "threads after 20 connections: %d, before %d",
+              thread_count(), threads0);
 }
 
 typedef struct stuck_arg {
