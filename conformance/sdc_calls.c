@@ -136,6 +136,18 @@ static isoIec23465_Status c_SecurityDeviceList_getCount(sdc_out *out)
     return st;
 }
 
+/* A void function: Success stands for "returned". The list is no longer the case's to free. */
+static isoIec23465_Status c_SecurityDeviceList_release(sdc_out *out)
+{
+    (void)out;
+    isoIec23465_SecurityDeviceList *l = ON(NULL);
+    isoIec23465_SecurityDeviceList_release(l);
+    for (size_t i = 0; i < sdc_case.n_lists; i++)
+        if (sdc_case.lists[i] == l)
+            sdc_case.lists[i] = sdc_case.lists[--sdc_case.n_lists];
+    return isoIec23465_Success;
+}
+
 static isoIec23465_Status c_SecurityDeviceList_getEntry(sdc_out *out)
 {
     isoIec23465_SecurityDeviceEntry *e = NULL;
@@ -893,6 +905,7 @@ static const struct {
     A(getSecurityDeviceList),
     A(SecurityDeviceList_getCount),
     A(SecurityDeviceList_getEntry),
+    A(SecurityDeviceList_release),
     A(SecurityDeviceEntry_getAttribute),
     A(SecurityDeviceEntry_getAtr),
     A(SecurityDeviceEntry_getDeviceType),

@@ -1,7 +1,7 @@
-/* The pcsc: backend's deadline (SDPROXY_TIMEOUT_MS) and its worker thread, through a private
- * pcscd and the emulated reference card: run under `sdemu run` (meson test proxy-pcsc-deadline),
- * whose control socket ($SDEMU_CONTROL) makes the card answer late. One test at a time (-j1):
- * the faults act on the one card. Each test bounds itself with alarm(). */
+/* The pcsc: backend's deadline (SDPROXY_TIMEOUT_MS), its worker thread and its transactions,
+ * through a private pcscd and the emulated reference card: run under `sdemu run` (meson test
+ * proxy-pcsc-deadline), whose control socket ($SDEMU_CONTROL) makes the card answer late. One
+ * test at a time (-j1): the faults act on the one card. Each test bounds itself with alarm(). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <pthread.h>
@@ -266,4 +266,71 @@ Test(deadline, stuck_reset_fails_at_the_deadline, .init = limit, .fini = cleanup
     cr_assert_eq(a.st, isoIec23465_Success, "the other connection got its late answer: %s", why());
     tr.ops->close(tr.ctx);
     busy.ops->close(busy.ctx);
+}
+
+typedef struct other_client {
+    px_transport tr;
+    volatile int stop;
+    int selected, refused;
+} other_client;
+
+/* Another PC/SC client without transactions: selects private-4096 (EF 0102) again and again,
+ * which would move the card's current file under a call that is not protected. */
+static void *select_other_file(void *arg)
+{
+    static const uint8_t select_0102[] = {0x00, 0xA4, 0x08, 0x0C, 0x02, 0x01, 0x02};
+    other_client *o = arg;
+    while (!o->stop) {
+        uint8_t resp[258];
+        size_t len = 0;
+        if (o->tr.ops->transmit(o->tr.ctx, select_0102, sizeof select_0102, resp, sizeof resp,
+                                &len) == isoIec23465_Success &&
+            len == 2 && resp[0] == 0x90)
+            o->selected++;
+        else
+            o->refused++;
+    }
+    return NULL;
+}
+
+/* getData is SELECT then READ BINARY: another client's SELECT between the two would make it
+ * read the wrong file. The call's transaction keeps it out (strict, and with a linger). */
+static void no_interleaving(const char *linger)
+{
+    setenv("SDPROXY_TIMEOUT_MS", "5000", 1);
+    other_client o = {.stop = 0};
+    cr_assert_eq(px_transport_pcsc_open(reader(), &o.tr), isoIec23465_Success, "%s", why());
+    if (linger)
+        setenv("SDPROXY_PCSC_LINGER_US", linger, 1);
+    isoIec23465_SecurityDevice *dev = connect_card();
+    unsetenv("SDPROXY_PCSC_LINGER_US");
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, select_other_file, &o), 0);
+    int wrong = 0;
+    isoIec23465_Status first = isoIec23465_Success;
+    for (int i = 0; i < 150; i++) {
+        isoIec23465_Status st = read_public(dev); /* asserts the bytes when it succeeds */
+        if (st != isoIec23465_Success) {
+            wrong++;
+            first = first == isoIec23465_Success ? st : first;
+        }
+        usleep(2000); /* room for the other client between calls */
+    }
+    o.stop = 1;
+    pthread_join(th, NULL);
+    cr_assert_eq(wrong, 0, "%d of 150 calls failed (first: %s): another client ran inside them",
+                 wrong, isoIec23465_statusToString(first));
+    cr_assert(o.selected > 0, "the other client never got the card (%d refused)", o.refused);
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success);
+    o.tr.ops->close(o.tr.ctx);
+}
+
+Test(transaction, other_client_never_runs_inside_a_call, .init = limit, .fini = cleanup)
+{
+    no_interleaving(NULL);
+}
+
+Test(transaction, other_client_never_runs_inside_a_call_with_linger, .init = limit, .fini = cleanup)
+{
+    no_interleaving("1000");
 }
