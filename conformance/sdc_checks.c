@@ -54,11 +54,14 @@ static void sdc_save(const sdc_val *v)
         sdc_var_set(name, v);
 }
 
-/* An ECDSA signature as plain r || s becomes DER SEQUENCE { r, s } for OpenSSL. */
-static sdc_val sdc_ecdsa_der(const sdc_val *sig)
+/* An ECDSA signature as plain r || s (each the field size: the binding's form) becomes DER
+ * SEQUENCE { r, s } for OpenSSL; one of another length is taken as DER already (a first byte
+ * 30 alone proves nothing: one plain signature in 256 starts with it). */
+static sdc_val sdc_ecdsa_der(const sdc_val *sig, const EVP_PKEY *key)
 {
     sdc_val out = {.kind = SDC_BYTES};
-    if (sig->n >= 2 && sig->b[0] == 0x30) {
+    size_t field = ((size_t)EVP_PKEY_get_bits(key) + 7) / 8;
+    if (sig->n != 2 * field) {
         out.b = malloc(sig->n);
         memcpy(out.b, sig->b, sig->n);
         out.n = sig->n;
@@ -113,7 +116,7 @@ static void sdc_check_signature(void)
     sdc_val s = sig;
     bool own = false;
     if (mech == isoIec23465_MechEcdsa) {
-        s = sdc_ecdsa_der(&sig);
+        s = sdc_ecdsa_der(&sig, key);
         own = true;
     } else if (mech == isoIec23465_MechRsaPss) {
         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING);
