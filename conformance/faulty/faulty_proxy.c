@@ -1,6 +1,8 @@
 /* A deliberately faulty proxy for testing sdconform itself: a thin wrapper around libsdproxy
  * that maps a card's "not found" (ObjectNotFound) to the generic SecurityDeviceError, as a
- * careless proxy would, reports every container one byte larger than it is, and leaks handles:
+ * careless proxy would, reports a wrong PIN (AuthenticationFailed) as that generic error too, so
+ * the caller never learns the tries left, reports every container one byte larger than it is,
+ * and leaks handles:
  * Object_release keeps the object alive, and disconnectSecurityDevice keeps the connection (and
  * so every handle under it) alive. Everything else comes from libsdproxy unchanged.
  *
@@ -38,6 +40,17 @@ static void faulty_next(const char *name, void *fp, size_t size)
 static isoIec23465_Status faulty_flatten(isoIec23465_Status st)
 {
     return st == isoIec23465_ObjectNotFound ? isoIec23465_SecurityDeviceError : st;
+}
+
+/* A wrong PIN reported as a generic device error: the remaining tries are lost. */
+isoIec23465_Status isoIec23465_Password_verify(isoIec23465_Password *password,
+                                               const uint8_t *value, size_t len)
+{
+    FAULTY_REAL(isoIec23465_Password_verify);
+    if (!real)
+        return isoIec23465_FunctionNotImplemented;
+    isoIec23465_Status st = real(password, value, len);
+    return st == isoIec23465_AuthenticationFailed ? isoIec23465_SecurityDeviceError : st;
 }
 
 isoIec23465_Status
