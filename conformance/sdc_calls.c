@@ -724,7 +724,7 @@ static isoIec23465_Status c_Key_getUsage(sdc_out *out)
 
 static isoIec23465_Status c_Key_getSupportedMechanisms(sdc_out *out)
 {
-    isoIec23465_Mechanism m[64];
+    isoIec23465_Mechanism m[64] = {0};
     size_t n = (size_t)sdc_arg_int("capacity", 64);
     if (n > 64)
         sdc_case_fail("capacity at most 64 mechanisms");

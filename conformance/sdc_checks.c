@@ -278,7 +278,7 @@ static void sdc_check_aes(void)
             EVP_CipherUpdate(ctx, out.b, &n1, in.b, (int)in.n) != 1 ||
             EVP_CipherFinal_ex(ctx, out.b + n1, &n2) != 1)
             sdc_case_fail("OpenSSL AES failed (whole blocks?)");
-        out.n = (size_t)(n1 + n2);
+        out.n = (size_t)n1 + (size_t)n2;
         EVP_CIPHER_CTX_free(ctx);
         sdc_val_free(&iv);
     }

@@ -47,10 +47,10 @@ Test(L1_Errors, getLastError_remaining_tries)
 
 static void *sdc_other_thread(void *arg)
 {
-    (void)arg;
+    isoIec23465_Status *st = arg;
     isoIec23465_Object *o = NULL;
-    isoIec23465_Status st = isoIec23465_SecurityDeviceApplication_findObject(NULL, "x", &o);
-    return (void *)(intptr_t)st;
+    *st = isoIec23465_SecurityDeviceApplication_findObject(NULL, "x", &o);
+    return NULL;
 }
 
 Test(L1_Errors, getLastError_is_per_thread)
@@ -59,10 +59,10 @@ Test(L1_Errors, getLastError_is_per_thread)
     sdc_assert_status(isoIec23465_DataContainer_getSize(sdc_find("public-256"), &size),
                       isoIec23465_Success);
     pthread_t t;
-    cr_assert_eq(pthread_create(&t, NULL, sdc_other_thread, NULL), 0);
-    void *r = NULL;
-    pthread_join(t, &r);
-    cr_assert_eq((isoIec23465_Status)(intptr_t)r, isoIec23465_IllegalArgument);
+    isoIec23465_Status other = isoIec23465_Success;
+    cr_assert_eq(pthread_create(&t, NULL, sdc_other_thread, &other), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(other, isoIec23465_IllegalArgument);
     cr_assert_eq(isoIec23465_getLastError(NULL), isoIec23465_Success,
                  "another thread's failure does not change this thread's details");
 }

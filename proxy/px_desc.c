@@ -1137,6 +1137,10 @@ px_desc *px_desc_merge(const px_desc *found, const px_desc *desc)
         t->cert = px_remap(t->cert, fmap, -1);
     }
     m->n_objs = nf;
+    if (oom) { /* the comparisons below read every label */
+        px_desc_free(m);
+        return NULL;
+    }
 
     /* Description objects: override their discovered twin, or come after. */
     int dmap[PX_DESC_MAX_OBJECTS];
