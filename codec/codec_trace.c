@@ -547,8 +547,7 @@ size_t codec_trace_format_entry(const codec_trace_entry *e, unsigned flags, char
     put(out, cap, &need, head, hn > 0 ? (size_t)hn : 0);
     size_t cl = e->cmd_len > CODEC_TRACE_CMD_MAX ? CODEC_TRACE_CMD_MAX : e->cmd_len;
     uint8_t *mask = NULL;
-    if (!(flags & CODEC_TRACE_KEEP_SECRETS) && cl >= 4 &&
-        secret_ins(e->cmd[1])) {
+    if (!(flags & CODEC_TRACE_KEEP_SECRETS) && cl >= 4 && secret_ins(e->cmd[1])) {
         mask = malloc(cl);
         if (!mask) {
             /* Never leak a secret for want of memory: write the command header only. */

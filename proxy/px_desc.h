@@ -14,7 +14,7 @@
 #define PX_DESC_MAX_APPS 32
 #define PX_DESC_MAX_OBJECTS 128 /* the table is a fixed array: footprint (64 KB budget) */
 #define PX_DESC_MAX_PATH 16     /* bytes: up to 8 file identifiers */
-#define PX_DESC_MAX_ID 20 /* a SHA-1 key identifier */
+#define PX_DESC_MAX_ID 20       /* a SHA-1 key identifier */
 #define PX_AID_MAX 16
 #define PX_DESC_MAX_FILES 256 /* descriptions read from one directory */
 

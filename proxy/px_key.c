@@ -6,9 +6,10 @@
  * SECURITY ENVIRONMENT SET, then PERFORM SECURITY OPERATION, GENERAL / INTERNAL AUTHENTICATE or
  * GENERATE ASYMMETRIC KEY PAIR. No libcrypto: the SubjectPublicKeyInfo of export is written here.
  *
- * Status rules (docs/api.md, "Keys: rules of every key function"): a mechanism of another key type or one that does not fit
- * the operation is IllegalArgument; an operation outside the key's usage, or a mechanism + hash
- * the device lists no algorithm reference for, is FunctionNotImplemented. Both before any APDU. */
+ * Status rules (docs/api.md, "Keys: rules of every key function"): a mechanism of another key type
+ * or one that does not fit the operation is IllegalArgument; an operation outside the key's usage,
+ * or a mechanism + hash the device lists no algorithm reference for, is FunctionNotImplemented.
+ * Both before any APDU. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

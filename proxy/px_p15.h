@@ -15,7 +15,8 @@
  * EF.DIR (2F00 from the MF, transparent or records) lists the applications; the PKCS#15
  * application (codec_p15_aid) is the DF its entry names, else SELECT by that AID; in it EF.OD
  * (5031), TokenInfo (5032), then the AODF, PrKDF, PuKDF, SKDF, CDF and DODF that EF.OD lists.
- * Every entry becomes a px_desc_obj (see docs/api.md, "How the proxy finds the objects" for the mapping).
+ * Every entry becomes a px_desc_obj (see docs/api.md, "How the proxy finds the objects" for the
+ * mapping).
  *
  * Expects the connection locked and c->max_le set; brackets its APDUs with one transaction.
  * APDUs: SELECT (00 A4 08 04 path / 00 A4 04 0C AID / 00 A4 02 04 FID), READ BINARY (00 B0),

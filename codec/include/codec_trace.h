@@ -120,8 +120,9 @@ unsigned codec_trace_channel(uint8_t cla);
 
 /* Marks in kind[0..len) (CODEC_TRACE_BYTE or CODEC_TRACE_SECRET) which bytes of cmd[0..len)
  * are a secret: the command data of VERIFY (20, 21), CHANGE REFERENCE DATA (24), RESET RETRY
- * COUNTER (2C) and ENABLE / DISABLE VERIFICATION REQUIREMENT (28, 26), for any CLA. A command that does not decode as an APDU is left unmasked except
- * for these INS, where everything after the header is masked. Returns the number masked. */
+ * COUNTER (2C) and ENABLE / DISABLE VERIFICATION REQUIREMENT (28, 26), for any CLA. A command that
+ * does not decode as an APDU is left unmasked except for these INS, where everything after the
+ * header is masked. Returns the number masked. */
 size_t codec_trace_mask(const uint8_t *cmd, size_t len, uint8_t *kind);
 
 /* Formats "# sdtrace 1\n# atr: <hex>\n" (no atr line when atr_len is 0) into out[0..cap)

@@ -172,8 +172,8 @@ Test(trace, mask_covers_every_pin_command)
     static const uint8_t reset[] = {0x80, 0x2C, 0x00, 0x81, 0x01, 0x39};
     cr_assert_eq(codec_trace_mask(reset, sizeof reset, kind), 1);
     /* ENABLE / DISABLE VERIFICATION REQUIREMENT carry the PIN too */
-    static const uint8_t disable[] = {0x00, 0x26, 0x00, 0x01, 0x08, 0x31, 0x32, 0x33,
-                                      0x34, 0x35, 0x36, 0xFF, 0xFF};
+    static const uint8_t disable[] = {0x00, 0x26, 0x00, 0x01, 0x08, 0x31, 0x32,
+                                      0x33, 0x34, 0x35, 0x36, 0xFF, 0xFF};
     cr_assert_eq(codec_trace_mask(disable, sizeof disable, kind), 8);
     cr_assert_eq(kind[5], CODEC_TRACE_SECRET);
     static const uint8_t enable[] = {0x00, 0x28, 0x00, 0x01, 0x02, 0x31, 0x32};

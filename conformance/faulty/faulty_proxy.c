@@ -43,8 +43,8 @@ static isoIec23465_Status faulty_flatten(isoIec23465_Status st)
 }
 
 /* A wrong PIN reported as a generic device error: the remaining tries are lost. */
-isoIec23465_Status isoIec23465_Password_verify(isoIec23465_Password *password,
-                                               const uint8_t *value, size_t len)
+isoIec23465_Status isoIec23465_Password_verify(isoIec23465_Password *password, const uint8_t *value,
+                                               size_t len)
 {
     FAULTY_REAL(isoIec23465_Password_verify);
     if (!real)

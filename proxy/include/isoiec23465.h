@@ -323,8 +323,8 @@ isoIec23465_SecurityDeviceApplication_getAid(const isoIec23465_SecurityDeviceApp
 /* Finds an object by label: in the root application among all objects of the device, in another
  * application among that application's objects. On success *object receives a new handle owned
  * by `app` (released with it, or with isoIec23465_Object_release). No APDU is sent: the object
- * table was built at connect (ISO/IEC 7816-15 discovery and the device description). Exceptions: IllegalArgument, IllegalState,
- * ObjectNotFound, NotEnoughMemory. */
+ * table was built at connect (ISO/IEC 7816-15 discovery and the device description). Exceptions:
+ * IllegalArgument, IllegalState, ObjectNotFound, NotEnoughMemory. */
 isoIec23465_Status
 isoIec23465_SecurityDeviceApplication_findObject(isoIec23465_SecurityDeviceApplication *app,
                                                  const char *label, isoIec23465_Object **object);
@@ -658,8 +658,9 @@ isoIec23465_Status isoIec23465_Authenticator_getStatus(isoIec23465_Authenticator
 isoIec23465_Status isoIec23465_Authenticator_getRemainingTries(isoIec23465_Authenticator *auth,
                                                                int *tries);
 
-/* The retry limit from the object table (the device description's max_tries: ISO/IEC 7816-15 v1 has no field for it). No
- * APDU. Exceptions: IllegalArgument, IllegalState, ObjectNotFound (the limit is not known). */
+/* The retry limit from the object table (the device description's max_tries: ISO/IEC 7816-15 v1 has
+ * no field for it). No APDU. Exceptions: IllegalArgument, IllegalState, ObjectNotFound (the limit
+ * is not known). */
 isoIec23465_Status isoIec23465_Authenticator_getMaxTries(isoIec23465_Authenticator *auth,
                                                          int *tries);
 

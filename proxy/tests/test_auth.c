@@ -738,8 +738,7 @@ Test(app_pin, verify_selects_the_application, .init = setup, .fini = teardown)
     cr_assert_eq(d.remainingTries, 2);
     ok(isoIec23465_Password_verify(pin, S("4321")));
     /* sent on the logical channel the application was opened on (the card offers 4) */
-    uint8_t apdu[] = {0x01, 0x20, 0x00, 0x81, 0x08, 0x43, 0x21,
-                      0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    uint8_t apdu[] = {0x01, 0x20, 0x00, 0x81, 0x08, 0x43, 0x21, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
     cr_assert_neq(apdus->last[0] & 0x03, 0, "VERIFY on the basic channel, not the application's");
     apdu[0] = apdus->last[0];
     last_is(apdu, sizeof apdu);

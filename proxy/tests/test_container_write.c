@@ -877,8 +877,8 @@ Test(certificates, the_cards_certificate_files_follow_the_key)
            isoIec23465_SecurityStatusNotSatisfied, "setCertificate before the user PIN");
     expect_certificate("RSA signature certificate", "certs/rsa2048-sign.der");
     verify_user();
-    expect(isoIec23465_CertificateContainer_setCertificate(cc, der, der_len),
-           isoIec23465_Success, "setCertificate after the user PIN");
+    expect(isoIec23465_CertificateContainer_setCertificate(cc, der, der_len), isoIec23465_Success,
+           "setCertificate after the user PIN");
     free(der);
     expect_certificate("RSA signature certificate", "certs/ec-p256.der");
 }
