@@ -609,8 +609,9 @@ isoIec23465_CertificateContainer_getCertificate(isoIec23465_CertificateContainer
  * (getCertificate does not return them). A certificate larger than the file (the size from the
  * FCP) gives NotEnoughMemory before any UPDATE BINARY, as the device's own answer (6A84) would.
  * Exceptions: IllegalArgument, IllegalState, NotEnoughMemory, ObjectNotFound,
- * SecurityStatusNotSatisfied (the file's update rule; the reference card's certificate files
- * are never writable), FunctionNotImplemented, CommunicationError, SecurityDeviceError. */
+ * SecurityStatusNotSatisfied (the file's update rule; on the reference card, the PIN that
+ * guards the certificate's key), FunctionNotImplemented, CommunicationError,
+ * SecurityDeviceError. */
 isoIec23465_Status
 isoIec23465_CertificateContainer_setCertificate(isoIec23465_CertificateContainer *container,
                                                 const uint8_t *der, size_t len);
