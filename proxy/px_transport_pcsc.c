@@ -15,9 +15,10 @@
  *
  * Transactions: begin only records that the API call wants one; the worker takes it
  * (SCardBeginTransaction) together with the call's first APDU, and end hands SCardEndTransaction
- * to the worker without waiting for it. With SDPROXY_PCSC_LINGER_US > 0 the worker keeps the
- * transaction that long after a call for the next call to reuse (other clients still never run
- * inside one of our API calls; they may wait up to that long after one). */
+ * to the worker without waiting for it. The worker keeps the transaction SDPROXY_PCSC_LINGER_US
+ * (default 1000 us; 0: none) after a call for the next call to reuse: pcscd's lock and unlock
+ * cost more than the proxy itself (other clients still never run inside one of our API calls;
+ * they may wait after one). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -505,7 +506,7 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     p->timeout_ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
     if (p->timeout_ms == 0)
         p->timeout_ms = 20000;
-    p->linger_us = px_pcsc_env("SDPROXY_PCSC_LINGER_US", 0, 1000000);
+    p->linger_us = px_pcsc_env("SDPROXY_PCSC_LINGER_US", 1000, 1000000);
     p->spin_us = px_pcsc_env("SDPROXY_PCSC_SPIN_US", PX_PCSC_SPIN_US, 1000000);
     p->worker_spin_us = p->spin_us / 10;
     pthread_condattr_t ca;
