@@ -359,46 +359,55 @@ bool px_apdu_fcp_size(const uint8_t *fcp, size_t len, size_t *size)
     return true;
 }
 
-/* One SELECT asking for the FCP; falls back to P2 0C when the card refuses. */
+/* One SELECT asking for the FCP (P2 04), falling back to no response data (P2 0C) when the card
+ * refuses P2 04 with 6A86 or 6A81. *fcp and *fcp_len: the response data (in the engine's
+ * buffer, valid until the next exchange; empty after the fallback). */
 static isoIec23465_Status px_select_fcp(px_conn *c, uint8_t p1, const uint8_t *ref, size_t n,
-                                        size_t *size)
+                                        const uint8_t **fcp, size_t *fcp_len)
 {
     codec_capdu cmd = {
         .cla = 0x00, .ins = 0xA4, .p1 = p1, .p2 = 0x04, .data = ref, .lc = n, .ne = 256};
-    const uint8_t *d;
-    size_t dl;
     uint16_t sw;
-    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
+    isoIec23465_Status st = px_apdu_exchange(c, &cmd, fcp, fcp_len, &sw);
     if (st != isoIec23465_Success)
         return st;
     if (sw == 0x6A86 || sw == 0x6A81) {
         cmd.p2 = 0x0C;
         cmd.ne = 0;
-        st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
+        st = px_apdu_exchange(c, &cmd, fcp, fcp_len, &sw);
         if (st != isoIec23465_Success)
             return st;
-        dl = 0;
+        *fcp_len = 0;
     }
     if (sw != 0x9000)
         return px_error_set_sw(sw, "SELECT");
-    if (!px_apdu_fcp_size(d, dl, size))
-        *size = PX_SIZE_UNKNOWN;
     return isoIec23465_Success;
 }
 
-isoIec23465_Status px_apdu_select_obj(px_conn *c, const px_desc_obj *o, size_t *size)
+isoIec23465_Status px_apdu_select_obj_fcp(px_conn *c, const px_desc_obj *o, const uint8_t **fcp,
+                                          size_t *fcp_len)
 {
     if (o->app < 0) {
         /* Path from the MF, without the leading 3F00 (P1 08). */
         if (o->path_len == 2)
-            return px_select_fcp(c, 0x00, o->path, 2, size);
-        return px_select_fcp(c, 0x08, o->path + 2, o->path_len - 2, size);
+            return px_select_fcp(c, 0x00, o->path, 2, fcp, fcp_len);
+        return px_select_fcp(c, 0x08, o->path + 2, o->path_len - 2, fcp, fcp_len);
     }
     const px_desc_app *app = &c->desc->apps[o->app];
     isoIec23465_Status st = px_apdu_select_aid(c, app->aid, app->aid_len);
     if (st != isoIec23465_Success)
         return st;
-    return px_select_fcp(c, o->path_len == 2 ? 0x02 : 0x09, o->path, o->path_len, size);
+    return px_select_fcp(c, o->path_len == 2 ? 0x02 : 0x09, o->path, o->path_len, fcp, fcp_len);
+}
+
+isoIec23465_Status px_apdu_select_obj(px_conn *c, const px_desc_obj *o, size_t *size)
+{
+    const uint8_t *fcp;
+    size_t len;
+    isoIec23465_Status st = px_apdu_select_obj_fcp(c, o, &fcp, &len);
+    if (st == isoIec23465_Success && !px_apdu_fcp_size(fcp, len, size))
+        *size = PX_SIZE_UNKNOWN;
+    return st;
 }
 
 isoIec23465_Status px_apdu_read_binary(px_conn *c, size_t offset, size_t length, bool to_eof,

@@ -102,6 +102,11 @@ isoIec23465_Status px_apdu_probe_aid(px_conn *c, const uint8_t *aid, size_t aid_
  * *size receives the data size from FCP tag 80 (or 81), or PX_SIZE_UNKNOWN. */
 isoIec23465_Status px_apdu_select_obj(px_conn *c, const px_desc_obj *o, size_t *size);
 
+/* The same SELECT, giving the FCP itself: *fcp and *fcp_len (the engine's buffer, valid until
+ * the next exchange; empty when the card answered without one). */
+isoIec23465_Status px_apdu_select_obj_fcp(px_conn *c, const px_desc_obj *o, const uint8_t **fcp,
+                                          size_t *fcp_len);
+
 /* READ BINARY of [offset, offset + length) into out, in chunks of at most c->max_le bytes.
  * With `to_eof`, a short answer, 6282, or 6B00 after some data, ends the read early; without
  * it, the read continues until `length` bytes came. *got receives the number of bytes read.

@@ -111,35 +111,8 @@ static void px_cw_parse_fcp(const uint8_t *fcp, size_t len, px_cw_file *f)
     }
 }
 
-/* One SELECT asking for the FCP (P2 04); falls back to no response data (P2 0C) when the card
- * refuses P2 04 with 6A86 or 6A81, as px_apdu_select_obj does. */
-static isoIec23465_Status px_cw_select_fcp(px_conn *c, uint8_t p1, const uint8_t *ref, size_t n,
-                                           px_cw_file *f)
-{
-    codec_capdu cmd = {
-        .cla = 0x00, .ins = 0xA4, .p1 = p1, .p2 = 0x04, .data = ref, .lc = n, .ne = 256};
-    const uint8_t *d;
-    size_t dl;
-    uint16_t sw;
-    isoIec23465_Status st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
-    if (st != isoIec23465_Success)
-        return st;
-    if (sw == 0x6A86 || sw == 0x6A81) {
-        cmd.p2 = 0x0C;
-        cmd.ne = 0;
-        st = px_apdu_exchange(c, &cmd, &d, &dl, &sw);
-        if (st != isoIec23465_Success)
-            return st;
-        dl = 0;
-    }
-    if (sw != 0x9000)
-        return px_error_set_sw(sw, "SELECT");
-    px_cw_parse_fcp(d, dl, f);
-    return isoIec23465_Success;
-}
-
-/* Selects the file of description object `o` (path from the MF with 00 A4 08 04, or SELECT by
- * AID of its application and then 00 A4 02 04 / 00 A4 09 04) and fills *f from its FCP. */
+/* Selects the file of description object `o` as px_apdu_select_obj does and fills *f from its
+ * FCP. */
 static isoIec23465_Status px_cw_select(px_conn *c, const px_desc_obj *o, px_cw_file *f)
 {
     memset(f, 0, sizeof *f);
@@ -148,16 +121,12 @@ static isoIec23465_Status px_cw_select(px_conn *c, const px_desc_obj *o, px_cw_f
     if (o->path_len < 2 || o->path_len % 2)
         return px_error_set(isoIec23465_IllegalState, isoIec23465_OriginLocal,
                             "container has no usable path");
-    if (o->app < 0) {
-        if (o->path_len == 2)
-            return px_cw_select_fcp(c, 0x00, o->path, 2, f);
-        return px_cw_select_fcp(c, 0x08, o->path + 2, o->path_len - 2, f);
-    }
-    const px_desc_app *app = &c->desc->apps[o->app];
-    isoIec23465_Status st = px_apdu_select_aid(c, app->aid, app->aid_len);
-    if (st != isoIec23465_Success)
-        return st;
-    return px_cw_select_fcp(c, o->path_len == 2 ? 0x02 : 0x09, o->path, o->path_len, f);
+    const uint8_t *fcp;
+    size_t len;
+    isoIec23465_Status st = px_apdu_select_obj_fcp(c, o, &fcp, &len);
+    if (st == isoIec23465_Success)
+        px_cw_parse_fcp(fcp, len, f);
+    return st;
 }
 
 /* Refuses a call whose kind (`want_records`) does not fit the file the FCP described. */
