@@ -43,6 +43,8 @@ struct emu_sandbox {
     sandbox_reader reader[EMU_SANDBOX_MAX_READERS];
     SCARDCONTEXT ctx;
     int have_ctx;
+    char *pcscd_path; /* kept for a restart */
+    int pcscd_output;
 };
 
 __attribute__((format(printf, 3, 4))) static void say(char *err, size_t cap, const char *fmt, ...)
@@ -183,6 +185,13 @@ static int bind_socket(const char *path, char *err, size_t cap)
 /* In the child: pcscd on fd 3, LISTEN_PID = our PID (exec keeps it), then exec. */
 static void exec_pcscd(int sock, const char *pcscd, const char *conf, int show_output)
 {
+    /* The launcher's handlers must not run here once signals are unblocked (exec would reset
+     * them, but only later); ignored signals stay ignored, as exec keeps them. */
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)
+            signal(sig, SIG_DFL);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -325,6 +334,24 @@ static int write_readers(emu_sandbox *sb, const char *driver, char *err, size_t 
     return 0;
 }
 
+/* Forks pcscd on the listening socket `sock` (the caller closes its copy). Signals are blocked
+ * across the fork so none reaches the child before exec_pcscd reset the handlers. Returns the
+ * PID, or -1 with errno. */
+static pid_t spawn_pcscd(emu_sandbox *sb, int sock)
+{
+    sigset_t all_signals, orig;
+    sigfillset(&all_signals);
+    fflush(NULL);
+    sigprocmask(SIG_BLOCK, &all_signals, &orig);
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_pcscd(sock, sb->pcscd_path, sb->conf, sb->pcscd_output);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &orig, NULL);
+    errno = e;
+    return pid;
+}
+
 int emu_sandbox_start(const emu_sandbox_config *cfg, emu_sandbox **out, char *err, size_t cap)
 {
     const char *pcscd = cfg->pcscd ? cfg->pcscd : EMU_SANDBOX_PCSCD;
@@ -348,8 +375,15 @@ int emu_sandbox_start(const emu_sandbox_config *cfg, emu_sandbox **out, char *er
     }
     sb->pcscd = -1;
     sb->readers = cfg->readers;
+    sb->pcscd_output = cfg->pcscd_output;
     for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)
         sb->reader[i].lock_fd[0] = sb->reader[i].lock_fd[1] = -1;
+    sb->pcscd_path = strdup(pcscd);
+    if (!sb->pcscd_path) {
+        say(err, cap, "out of memory");
+        emu_sandbox_stop(sb);
+        return -1;
+    }
 
     if (make_dirs(sb, err, cap) != 0 || write_readers(sb, driver, err, cap) != 0) {
         emu_sandbox_stop(sb);
@@ -360,17 +394,13 @@ int emu_sandbox_start(const emu_sandbox_config *cfg, emu_sandbox **out, char *er
         emu_sandbox_stop(sb);
         return -1;
     }
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = spawn_pcscd(sb, sock);
+    close(sock);
     if (pid < 0) {
         say(err, cap, "fork: %s", strerror(errno));
-        close(sock);
         emu_sandbox_stop(sb);
         return -1;
     }
-    if (pid == 0)
-        exec_pcscd(sock, pcscd, sb->conf, cfg->pcscd_output);
-    close(sock);
     sb->pcscd = pid;
     *out = sb;
     return 0;
@@ -506,6 +536,31 @@ static void stop_pcscd(emu_sandbox *sb)
     }
 }
 
+int emu_sandbox_restart_pcscd(emu_sandbox *sb, char *err, size_t cap)
+{
+    /* The context belongs to the old pcscd: every call on it would fail from now on. */
+    if (sb->have_ctx)
+        SCardReleaseContext(sb->ctx);
+    sb->have_ctx = 0;
+    stop_pcscd(sb);
+    /* The old pcscd left its socket file behind, and bind() wants the path free. */
+    if (unlink(sb->socket) != 0 && errno != ENOENT) {
+        say(err, cap, "cannot remove %s: %s", sb->socket, strerror(errno));
+        return -1;
+    }
+    int sock = bind_socket(sb->socket, err, cap);
+    if (sock < 0)
+        return -1;
+    pid_t pid = spawn_pcscd(sb, sock);
+    close(sock);
+    if (pid < 0) {
+        say(err, cap, "fork: %s", strerror(errno));
+        return -1;
+    }
+    sb->pcscd = pid;
+    return 0;
+}
+
 void emu_sandbox_stop(emu_sandbox *sb)
 {
     if (!sb)
@@ -517,5 +572,6 @@ void emu_sandbox_stop(emu_sandbox *sb)
     remove_dir(sb->dir);
     for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)
         release_ports(&sb->reader[i]);
+    free(sb->pcscd_path);
     free(sb);
 }

@@ -64,6 +64,15 @@ void emu_sandbox_pcscd_reaped(emu_sandbox *sb);
  * timeout, -1 when pcscd has exited; a reason goes to err[0..cap) unless 0 is returned. */
 int emu_sandbox_wait_card(emu_sandbox *sb, unsigned i, int timeout_ms, char *err, size_t cap);
 
+/* Replaces pcscd by a new one with the same configuration, as a pcscd restart on a real
+ * system: releases the sandbox's own PC/SC context (it belongs to the old pcscd), stops the old
+ * pcscd as emu_sandbox_stop does (SIGTERM, then SIGKILL after 5 s; it takes about 1.8 s), binds
+ * the same socket path again and starts pcscd on it. Every client handle of the old pcscd then
+ * fails with SCARD_E_NO_SERVICE; vpcd closes the cards' connections, so a card must connect
+ * again (sdemu serve --reconnect). Does not wait for the cards. Returns 0, or -1 with a reason
+ * in err[0..cap) (then no pcscd runs). */
+int emu_sandbox_restart_pcscd(emu_sandbox *sb, char *err, size_t cap);
+
 /* Stops pcscd (SIGTERM, then SIGKILL after 5 s), removes the directory, releases the ports and
  * frees the sandbox. NULL is accepted. */
 void emu_sandbox_stop(emu_sandbox *sb);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +21,8 @@
 #include "emu_say.h"
 
 #define MAX_CLIENTS 8
+/* Interval between attempts to reach vpcd again after it closed the connection (--reconnect). */
+#define RECONNECT_POLL_MS 10
 
 typedef struct client {
     int fd;
@@ -33,6 +37,9 @@ typedef struct server {
     int listen_fd;
     client cl[MAX_CLIENTS];
     emu_control_hooks hooks;
+    bool reconnecting;         /* vpcd closed the connection: trying to reach it again */
+    long long reconnect_until; /* when reconnecting gives up (monotonic ms) */
+    int reconnect_errno;       /* why the last attempt failed */
 } server;
 
 static volatile sig_atomic_t stop_signal;
@@ -40,6 +47,14 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
     stop_signal = sig;
+}
+
+/* The monotonic clock in milliseconds. */
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---- hooks for the control executor ---- */
@@ -64,6 +79,11 @@ static int connect_vpcd(server *s)
 static int hook_remove(void *ctx, char *msg, size_t cap)
 {
     server *s = ctx;
+    if (s->reconnecting) {
+        /* Removed while waiting for vpcd: it stays removed until `insert`. */
+        s->reconnecting = false;
+        return 0;
+    }
     if (s->vpcd_fd < 0) {
         emu_say(msg, cap, "the card is already removed");
         return -1;
@@ -83,6 +103,7 @@ static int hook_insert(void *ctx, char *msg, size_t cap)
         emu_say(msg, cap, "cannot connect to vpcd at 127.0.0.1:%u", s->cfg->port);
         return -1;
     }
+    s->reconnecting = false;
     return 0;
 }
 
@@ -238,7 +259,58 @@ static int vpcd_ended(server *s, emu_vpcd_end end)
         /* fault drop: the card vanished mid-command and comes straight back. */
         return connect_vpcd(s) == 0 ? -1 : 1;
     }
+    if (end == EMU_VPCD_END_EOF && s->cfg->reconnect) {
+        /* pcscd went away (a restart): wait for its successor without blocking the loop. */
+        s->reconnecting = true;
+        s->reconnect_until = now_ms() + s->cfg->connect_timeout_ms;
+        s->reconnect_errno = ECONNREFUSED;
+        return -1;
+    }
     return end == EMU_VPCD_END_EOF ? 0 : 1;
+}
+
+/* One attempt to connect to vpcd, without waiting: the connected fd, or -1 with errno set. */
+static int try_connect(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    /* Over loopback a refused or accepted connect() returns at once. */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+/* One reconnection attempt; returns -1 to go on, or 1 once the deadline passed (message on
+ * stderr). */
+static int reconnect_step(server *s)
+{
+    int fd = try_connect(s->cfg->port);
+    if (fd >= 0) {
+        s->vpcd_fd = fd;
+        emu_vpcd_link_clear(&s->link);
+        s->reconnecting = false;
+        return -1;
+    }
+    s->reconnect_errno = errno;
+    if (now_ms() < s->reconnect_until)
+        return -1;
+    fprintf(stderr,
+            "sdemu: %s: vpcd closed the connection and 127.0.0.1:%u did not accept a new one "
+            "within %d ms (%s); giving up\n",
+            s->cfg->name, s->cfg->port, s->cfg->connect_timeout_ms, strerror(s->reconnect_errno));
+    return 1;
 }
 
 static int loop(server *s, const sigset_t *run_mask)
@@ -246,6 +318,8 @@ static int loop(server *s, const sigset_t *run_mask)
     for (;;) {
         if (stop_signal)
             return 0;
+        if (s->reconnecting && reconnect_step(s) >= 0)
+            return 1;
         struct pollfd pfd[2 + MAX_CLIENTS];
         nfds_t n = 0;
         int vpcd_at = -1, listen_at = -1, client_at[MAX_CLIENTS];
@@ -264,8 +338,10 @@ static int loop(server *s, const sigset_t *run_mask)
                 pfd[n++] = (struct pollfd){.fd = s->cl[i].fd, .events = POLLIN};
             }
         }
-        /* Signals are blocked except inside ppoll: a stop request cannot slip in between. */
-        int rc = ppoll(pfd, n, NULL, run_mask);
+        /* Signals are blocked except inside ppoll: a stop request cannot slip in between. While
+         * reconnecting, ppoll also paces the attempts. */
+        const struct timespec pace = {0, RECONNECT_POLL_MS * 1000000L};
+        int rc = ppoll(pfd, n, s->reconnecting ? &pace : NULL, run_mask);
         if (rc < 0) {
             if (errno == EINTR)
                 continue;
@@ -356,13 +432,6 @@ out:
 }
 
 /* ---- client ---- */
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int emu_serve_request(const char *path, const char *line, char *reply, size_t cap, int timeout_ms)
 {

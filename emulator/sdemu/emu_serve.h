@@ -4,6 +4,7 @@
 #ifndef EMU_SERVE_H
 #define EMU_SERVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,13 +22,21 @@ typedef struct emu_serve_config {
     /* Writes the card's state to its state file after a `restore` (ctx: power_cut_ctx); NULL
      * when there is no state file. */
     int (*save_state)(void *ctx, char *msg, size_t cap);
+    /* true: when vpcd closes the connection while the card is inserted (pcscd exited or was
+     * restarted), the card powers off and connects again, polling for connect_timeout_ms; its
+     * persistent state stays. false: that ends serve with status 0. */
+    bool reconnect;
 } emu_serve_config;
 
 /* Connects to vpcd and serves the card until vpcd closes the connection while the card is
- * inserted, or SIGTERM/SIGINT/SIGHUP arrives. A connection dropped by `fault drop` is made again
- * at once (the card comes back). The control socket is created first (mode 0600; a stale socket
- * at the path is replaced, any other file refused) and removed at the end. Returns 0 for a
- * normal end (vpcd closed, or a signal), 1 on failure (message on stderr). */
+ * inserted (unless cfg->reconnect), or SIGTERM/SIGINT/SIGHUP arrives. A connection dropped by
+ * `fault drop` is made again at once (the card comes back). With cfg->reconnect a closed
+ * connection is made again too, polling without blocking the loop: the control socket is still
+ * served and a stop signal still ends serve at once; a `remove` meanwhile cancels the
+ * reconnection. The control socket is created first (mode 0600; a stale socket at the path is
+ * replaced, any other file refused) and removed at the end. Returns 0 for a normal end (vpcd
+ * closed, or a signal), 1 on failure, including a reconnection that found nothing listening
+ * within connect_timeout_ms (message on stderr). */
 int emu_serve_run(const emu_serve_config *cfg);
 
 /* Binds and listens on a UNIX socket at `path` with mode 0600. Refuses (-1, reason in err) when

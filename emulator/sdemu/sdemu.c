@@ -94,6 +94,10 @@ static void usage_serve(FILE *out)
                  "  -S, --state FILE          the card's non-volatile memory: loaded if FILE\n"
                  "                            exists, else created; every change is written\n"
                  "                            before the card answers (default: in memory)\n"
+                 "  --reconnect               when vpcd closes the connection (pcscd exited or\n"
+                 "                            restarted), power off and connect again, retrying\n"
+                 "                            for the connect timeout; PIN counters and files\n"
+                 "                            stay (default: end serve with status 0)\n"
                  "  -h, --help                this text\n");
     fputs(RELAY_USAGE, out);
     fputs("  --replay TRACE            be the card recorded in TRACE (docs/trace.md); the first\n"
@@ -116,6 +120,11 @@ static void usage_run(FILE *out)
             "  SDEMU_SANDBOX        the sandbox directory (removed afterwards)\n"
             "  SDEMU_CONTROL        the first card's control socket (sdemu ctl)\n"
             "  SDEMU_CONTROLS       all control sockets, one per line\n"
+            "  SDEMU_RUN_PID        the PID of sdemu run: send it SIGUSR1 to restart pcscd\n"
+            "SIGUSR1 while COMMAND runs restarts the private pcscd (same socket, same readers):\n"
+            "COMMAND's PC/SC handles then fail (SCARD_E_NO_SERVICE) and it must establish a new\n"
+            "context; the profile cards connect to the new pcscd by themselves, keeping their\n"
+            "PIN counters and files (relay and replay cards end).\n"
             "Read by sdemu run: SDEMU_PCSCD (pcscd program, default " EMU_SANDBOX_PCSCD ") and\n"
             "SDEMU_VPCD_DRIVER (vpcd driver, default " EMU_SANDBOX_DRIVER ").\n\n"
             "  -p, --profile FILE  a card profile; give it once per card (default: %s)\n"
@@ -243,7 +252,7 @@ static int serve_relay(const relay_opts *ro, uint16_t port, int timeout_ms, cons
 
 /* ---- replay (sdemu serve --replay TRACE; emu_replay.h) ---- */
 
-enum { OPT_REPLAY = 0x380 };
+enum { OPT_REPLAY = 0x380, OPT_RECONNECT };
 
 static int serve_replay(const char *path, uint16_t port, int timeout_ms, const char *name)
 {
@@ -273,6 +282,7 @@ typedef struct serve_extra {
     const char *serial;   /* NULL: the profile's */
     unsigned atr_variant; /* 0: the profile's ATR */
     emu_statefile *state; /* NULL: the card lives in memory (--state) */
+    bool reconnect;       /* --reconnect: outlive a pcscd restart */
 } serve_extra;
 
 static int serve_extra_option(int c, const char *arg, serve_extra *extra)
@@ -323,7 +333,8 @@ static int serve_card(emu_card *card, uint16_t port, int timeout_ms, const char 
                             .control_path = extra->control,
                             .power_cut = extra->state ? emu_statefile_power_cut : NULL,
                             .power_cut_ctx = extra->state,
-                            .save_state = extra->state ? save_state : NULL};
+                            .save_state = extra->state ? save_state : NULL,
+                            .reconnect = extra->reconnect};
     return emu_serve_run(&cfg);
 }
 
@@ -341,10 +352,11 @@ static int cmd_serve(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         RELAY_LONG_OPTIONS,
         {"replay", required_argument, NULL, OPT_REPLAY},
+        {"reconnect", no_argument, NULL, OPT_RECONNECT},
         {NULL, 0, NULL, 0},
     };
     const char *profile_path = NULL, *name = "card", *state_path = NULL, *replay_path = NULL;
-    serve_extra extra = {NULL, NULL, 0, NULL};
+    serve_extra extra = {NULL, NULL, 0, NULL, false};
     relay_opts relay = {0};
     uint16_t port = 0;
     double timeout = DEFAULT_TIMEOUT_S;
@@ -394,6 +406,9 @@ static int cmd_serve(int argc, char **argv)
         case OPT_REPLAY:
             replay_path = optarg;
             break;
+        case OPT_RECONNECT:
+            extra.reconnect = true;
+            break;
         default:
             usage_serve(stderr);
             return EXIT_SDEMU;
@@ -401,6 +416,12 @@ static int cmd_serve(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "%s serve: unexpected argument '%s'\n", prog, argv[optind]);
+        return EXIT_SDEMU;
+    }
+    if (extra.reconnect && (replay_path || relay.spec)) {
+        /* Their session (a trace position, an upstream connection) cannot survive it. */
+        fprintf(stderr, "%s serve: --reconnect is for profile cards, not --replay or --relay\n",
+                prog);
         return EXIT_SDEMU;
     }
     if (replay_path)
@@ -495,11 +516,14 @@ static int cmd_check(int argc, char **argv)
 
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t got_alarm;
+static volatile sig_atomic_t got_restart; /* SIGUSR1: restart pcscd */
 
 static void on_signal(int sig)
 {
     if (sig == SIGALRM)
         got_alarm = 1;
+    else if (sig == SIGUSR1)
+        got_restart = 1;
     else if (sig == SIGCHLD)
         return; /* only wakes sigsuspend */
     else if (!got_signal)
@@ -517,6 +541,9 @@ static void install_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGALRM, &sa, NULL);
+    /* Caught from the start, so an early SIGUSR1 cannot kill the run; acted on while the
+     * command runs (wait_command). */
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void restore_signals_in_child(void)
@@ -526,6 +553,7 @@ static void restore_signals_in_child(void)
     signal(SIGHUP, SIG_DFL);
     signal(SIGALRM, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
+    signal(SIGUSR1, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -591,10 +619,12 @@ static pid_t start_card(const run_state *rs, unsigned i, const char *profile, ui
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     /* Several cards from one profile get their own serial and ATR variant. */
-    const char *args[24] = {"sdemu",  "serve", "--profile",         profile,
-                            "--vpcd", addr,    "--connect-timeout", secs,
-                            "--name", name,    "--control",         rs->control[i]};
-    size_t n = 12;
+    /* A profile card comes back by itself when pcscd is restarted (SIGUSR1). */
+    const char *args[24] = {"sdemu",      "serve", "--profile",         profile,
+                            "--vpcd",     addr,    "--connect-timeout", secs,
+                            "--name",     name,    "--control",         rs->control[i],
+                            "--reconnect"};
+    size_t n = 13;
     if (rs->replay) {
         /* A replayed card has no profile and no control socket either. */
         n = 2;
@@ -752,6 +782,10 @@ static pid_t start_command(run_state *rs, char **argv)
         used += n;
     }
     all[used] = '\0';
+    char run_pid[32];
+    snprintf(run_pid, sizeof run_pid, "%ld", (long)getpid());
+    /* Only the command's SIGUSR1 counts: one from before it existed is dropped. */
+    got_restart = 0;
     fflush(NULL);
     pid_t pid = fork_child();
     if (pid != 0) {
@@ -759,6 +793,7 @@ static pid_t start_command(run_state *rs, char **argv)
         return pid;
     }
     setenv("PCSCLITE_CSOCK_NAME", emu_sandbox_socket(rs->sb), 1);
+    setenv("SDEMU_RUN_PID", run_pid, 1);
     setenv("SDEMU_READER", emu_sandbox_reader(rs->sb, 0), 1);
     setenv("SDEMU_READERS", all, 1);
     setenv("SDEMU_SANDBOX", emu_sandbox_dir(rs->sb), 1);
@@ -780,7 +815,26 @@ static pid_t start_command(run_state *rs, char **argv)
     _exit(e == ENOENT ? 127 : 126);
 }
 
-/* Waits for the command; forwards SIGINT/SIGTERM/SIGHUP to it and, if it lingers, kills it. */
+/* SIGUSR1: replaces pcscd by a new one. The profile cards (serve --reconnect) connect to it
+ * by themselves; the command's old PC/SC handles fail from now on, as after any pcscd restart.
+ * A failure is reported and the run goes on (the command's calls will fail). */
+static void restart_pcscd(run_state *rs)
+{
+    if (rs->verbose)
+        fprintf(stderr, "%s: SIGUSR1: restarting pcscd (pid %ld)\n", prog,
+                (long)emu_sandbox_pcscd_pid(rs->sb));
+    char err[512];
+    if (emu_sandbox_restart_pcscd(rs->sb, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: cannot restart pcscd: %s\n", prog, err);
+        return;
+    }
+    if (rs->verbose)
+        fprintf(stderr, "%s: pcscd restarted: pid %ld\n", prog,
+                (long)emu_sandbox_pcscd_pid(rs->sb));
+}
+
+/* Waits for the command; forwards SIGINT/SIGTERM/SIGHUP to it and, if it lingers, kills it.
+ * Restarts pcscd on SIGUSR1. */
 static int wait_command(run_state *rs, pid_t cmd)
 {
     /* Signals stay blocked except inside sigsuspend, so none can arrive between the checks and
@@ -792,6 +846,7 @@ static int wait_command(run_state *rs, pid_t cmd)
     sigaddset(&block, SIGHUP);
     sigaddset(&block, SIGALRM);
     sigaddset(&block, SIGCHLD);
+    sigaddset(&block, SIGUSR1);
     sigprocmask(SIG_BLOCK, &block, &orig);
     /* Only here: elsewhere an interrupting SIGCHLD would disturb the PC/SC calls. */
     struct sigaction sa;
@@ -809,6 +864,10 @@ static int wait_command(run_state *rs, pid_t cmd)
         if (got_alarm) {
             got_alarm = 0;
             kill(cmd, SIGKILL);
+        }
+        if (got_restart && !forwarded) {
+            got_restart = 0;
+            restart_pcscd(rs);
         }
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);

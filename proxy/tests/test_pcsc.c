@@ -1,10 +1,12 @@
 /* The pcsc: backend's deadline (SDPROXY_TIMEOUT_MS), its worker thread and its transactions,
  * through a private pcscd and the emulated reference card: run under `sdemu run` (meson test
- * proxy-pcsc-deadline), whose control socket ($SDEMU_CONTROL) makes the card answer late. One
- * test at a time (-j1): the faults act on the one card. Each test bounds itself with alarm(). */
+ * proxy-pcsc-deadline), whose control socket ($SDEMU_CONTROL) makes the card answer late, and
+ * which restarts its pcscd on SIGUSR1 ($SDEMU_RUN_PID) to show the recovery. One test at a
+ * time (-j1): the faults act on the one card. Each test bounds itself with alarm(). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,4 +335,123 @@ Test(transaction, other_client_never_runs_inside_a_call, .init = limit, .fini = 
 Test(transaction, other_client_never_runs_inside_a_call_with_linger, .init = limit, .fini = cleanup)
 {
     no_interleaving("1000");
+}
+
+/* ---- recovery after a pcscd restart ------------------------------------------------------ */
+
+/* The user PIN of the reference card (vectors/profiles/default.yaml). */
+#define USER_PIN "123456"
+#define RESTART_GONE_MS 15000 /* bound for the old handles to notice the restart */
+#define RESTART_BACK_MS 20000 /* bound for a new connection to succeed */
+
+static isoIec23465_Object *find_object(isoIec23465_SecurityDevice *dev, const char *label)
+{
+    isoIec23465_RootApplication *root;
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &root), isoIec23465_Success);
+    isoIec23465_Object *o = NULL;
+    cr_assert_eq(isoIec23465_SecurityDeviceApplication_findObject(root, label, &o),
+                 isoIec23465_Success, "findObject %s: %s", label, why());
+    return o;
+}
+
+/* getData on an already found public-256: the status; on success its 256 bytes go to out. */
+static isoIec23465_Status get_public(isoIec23465_Object *o, uint8_t *out)
+{
+    size_t len = 256;
+    isoIec23465_Status st = isoIec23465_DataContainer_getData(o, out, &len);
+    if (st == isoIec23465_Success)
+        cr_assert_eq(len, 256);
+    return st;
+}
+
+static int remaining_tries(isoIec23465_Password *pin)
+{
+    int tries = -1;
+    cr_assert_eq(isoIec23465_Authenticator_getRemainingTries(pin, &tries), isoIec23465_Success,
+                 "getRemainingTries: %s", why());
+    return tries;
+}
+
+static void restart_limit(void)
+{
+    alarm(90); /* the two deadlines below, the restart itself and the calls around them */
+}
+
+/* `sdemu run` restarts pcscd (SIGUSR1): calls on the old connection then fail with
+ * CommunicationError, and go on failing that way (never a crash or another exception); a new
+ * connection succeeds once pcscd and the card are back (meanwhile only CommunicationError or
+ * SecurityDeviceNotFound), reads the same bytes, and finds the card's persistent state kept: the
+ * try a wrong VERIFY spent before the restart is still spent. The test restores the counter
+ * with the right PIN and leaves the card reachable for the next tests. */
+Test(pcsc, recovers_after_pcscd_restart, .init = restart_limit, .fini = cleanup)
+{
+    const char *run_pid = getenv("SDEMU_RUN_PID");
+    cr_assert(run_pid && atol(run_pid) > 1, "SDEMU_RUN_PID not set: run under `sdemu run`");
+    setenv("SDPROXY_TIMEOUT_MS", "5000", 1); /* no call may hang on a vanished pcscd */
+    isoIec23465_SecurityDevice *old_dev = connect_card();
+    isoIec23465_Object *old_data = find_object(old_dev, "public-256");
+    isoIec23465_Password *old_pin = find_object(old_dev, "user");
+    uint8_t before[256], after[256];
+    cr_assert_eq(get_public(old_data, before), isoIec23465_Success, "before: %s", why());
+    for (size_t i = 0; i < sizeof before; i++)
+        cr_assert_eq(before[i], (uint8_t)i, "byte %zu", i);
+    int tries0 = remaining_tries(old_pin);
+    cr_assert_geq(tries0, 2, "the user PIN has %d tries left: an earlier test spent them", tries0);
+    cr_assert_eq(isoIec23465_Password_verify(old_pin, (const uint8_t *)"000000", 6),
+                 isoIec23465_AuthenticationFailed, "a wrong PIN: %s", why());
+    cr_assert_eq(remaining_tries(old_pin), tries0 - 1);
+
+    cr_assert_eq(kill((pid_t)atol(run_pid), SIGUSR1), 0, "SIGUSR1 to sdemu run");
+
+    /* pcscd takes a moment to stop: calls succeed until it is gone. */
+    double deadline = now_ms() + RESTART_GONE_MS;
+    isoIec23465_Status st;
+    int ok_calls = 0;
+    while ((st = get_public(old_data, after)) == isoIec23465_Success) {
+        ok_calls++;
+        cr_assert(now_ms() < deadline, "the old connection still works %d ms after the restart",
+                  RESTART_GONE_MS);
+        usleep(20 * 1000);
+    }
+    cr_assert_eq(st, isoIec23465_CommunicationError, "first failure after %d good calls: %s: %s",
+                 ok_calls, isoIec23465_statusToString(st), why());
+    cr_assert_eq(get_public(old_data, after), isoIec23465_CommunicationError, "again: %s", why());
+    int tries = -1;
+    st = isoIec23465_Authenticator_getRemainingTries(old_pin, &tries);
+    cr_assert_eq(st, isoIec23465_CommunicationError, "another call on the old connection: %s: %s",
+                 isoIec23465_statusToString(st), why());
+
+    /* A new connection opens a new PC/SC context: it works once pcscd and the card are back. */
+    char spec[300];
+    snprintf(spec, sizeof spec, "pcsc:%s", reader());
+    isoIec23465_SecurityDevice *dev = NULL;
+    deadline = now_ms() + RESTART_BACK_MS;
+    int refused = 0;
+    while ((st = isoIec23465_connectSecurityDeviceBySpec(spec, &dev)) != isoIec23465_Success) {
+        cr_assert(st == isoIec23465_CommunicationError || st == isoIec23465_SecurityDeviceNotFound,
+                  "connecting while pcscd restarts: %s: %s", isoIec23465_statusToString(st), why());
+        refused++;
+        cr_assert(now_ms() < deadline, "no connection %d ms after the restart (%d tries): %s",
+                  RESTART_BACK_MS, refused, why());
+        usleep(100 * 1000);
+    }
+    cr_log_info("restart: %d calls succeeded before the old connection failed, %d connection "
+                "attempts failed before one succeeded",
+                ok_calls, refused);
+    memset(after, 0, sizeof after);
+    cr_assert_eq(get_public(find_object(dev, "public-256"), after), isoIec23465_Success,
+                 "after the restart: %s", why());
+    cr_assert_arr_eq(after, before, sizeof before, "the same bytes after the restart");
+    isoIec23465_Password *pin = find_object(dev, "user");
+    cr_assert_eq(remaining_tries(pin), tries0 - 1, "the spent try survived the restart");
+    cr_assert_eq(isoIec23465_Password_verify(pin, (const uint8_t *)USER_PIN, strlen(USER_PIN)),
+                 isoIec23465_Success, "the right PIN: %s", why());
+    int max = -1;
+    cr_assert_eq(isoIec23465_Authenticator_getMaxTries(pin, &max), isoIec23465_Success);
+    cr_assert_eq(remaining_tries(pin), max, "the right PIN restores the counter");
+
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(old_dev), isoIec23465_Success,
+                 "disconnecting the old connection: %s", why());
+    cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success,
+                 "disconnecting the new connection: %s", why());
 }

@@ -317,3 +317,52 @@ Test(integration, run_reports_missing_vpcd_driver, .init = arm_watchdog)
     cr_assert_not_null(strstr(r.err, "vpcd driver not found at /nonexistent/libifdvpcd.so"), "%s",
                        r.err);
 }
+
+/* SIGUSR1 to `sdemu run` ($SDEMU_RUN_PID) restarts pcscd on the same socket: the command sees
+ * the socket file replaced, and both cards (serve --reconnect) come back in the new pcscd by
+ * themselves. The new pcscd is torn down at the end like the rest. */
+Test(integration, sigusr1_restarts_pcscd_and_the_cards_come_back, .init = arm_watchdog)
+{
+    const char *check = env_path("SDEMU_PCSC_CHECK");
+    char script[1024];
+    /* The restart is asynchronous: wait for the new socket file (inode and change time; the
+     * inode number alone may be reused), then for the cards (bounded: 300 tries 0.1 s apart). */
+    snprintf(
+        script, sizeof script,
+        "set -e; '%s' >/dev/null; ino=$(stat -c '%%i %%z' \"$PCSCLITE_CSOCK_NAME\"); "
+        "kill -USR1 \"$SDEMU_RUN_PID\"; i=0; "
+        "while [ \"$(stat -c '%%i %%z' \"$PCSCLITE_CSOCK_NAME\" 2>/dev/null)\" = \"$ino\" ] || "
+        "! '%s' >/dev/null 2>&1; do i=$((i+1)); [ $i -lt 300 ] || exit 3; sleep 0.1; done; "
+        "'%s'",
+        check, check, check);
+    char *argv[] = {(char *)env_path("SDEMU_EXE"),
+                    "run",
+                    "--cards",
+                    "2",
+                    "--verbose",
+                    "--",
+                    "/bin/sh",
+                    "-c",
+                    script,
+                    NULL};
+    static result r;
+    run(argv, &r);
+    cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    cr_assert_not_null(strstr(r.out, "sdemu 1 00 00: EF 0101 ok"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "sdemu 2 00 00: EF 0101 ok"), "%s", r.out);
+    started s;
+    parse_verbose(r.err, &s);
+    cr_assert_eq(s.n_pid, 4, "pcscd, two cards, the command; stderr:\n%s", r.err);
+    long old_pid = -1, new_pid = -1;
+    const char *p = strstr(r.err, "sdemu: SIGUSR1: restarting pcscd (pid ");
+    cr_assert_not_null(p, "the restart is not logged:\n%s", r.err);
+    cr_assert_eq(sscanf(p, "sdemu: SIGUSR1: restarting pcscd (pid %ld)", &old_pid), 1);
+    cr_assert_eq(old_pid, s.pid[0], "the first pcscd is the one restarted");
+    p = strstr(r.err, "sdemu: pcscd restarted: pid ");
+    cr_assert_not_null(p, "the new pcscd is not logged:\n%s", r.err);
+    cr_assert_eq(sscanf(p, "sdemu: pcscd restarted: pid %ld", &new_pid), 1);
+    cr_assert_neq(new_pid, old_pid);
+    cr_assert_null(strstr(r.err, "during the run"), "a process died:\n%s", r.err);
+    s.pid[s.n_pid++] = new_pid;
+    assert_all_gone(&s);
+}
