@@ -91,25 +91,36 @@ bool px_apdu_can_chain(const px_conn *c)
     return c->info.chaining == 1;
 }
 
+size_t px_apdu_max_lc(const px_conn *c)
+{
+    if (!c->ext)
+        return 255;
+    if (c->info.max_command >= 4 + 3 + 2 && c->info.max_command - (4 + 3 + 2) < 65535)
+        return c->info.max_command - (4 + 3 + 2);
+    return 65535;
+}
+
 /* Sends all but the last 255-byte piece of a long command with CLA b5 set (ISO/IEC 7816-4
  * 5.3.3). Each piece must get 9000; any other answer ends the chain and is the command's
  * answer (*stop set, *r holding it at rbuf[0]). *sent is the number of data bytes sent. */
 static isoIec23465_Status px_send_chain(px_conn *c, const codec_capdu *cmd, size_t *sent,
                                         codec_rapdu *r, bool *stop)
 {
+    /* Pieces of 255 bytes, fewer when the device's largest command (EF.ATR) asks for it. */
+    size_t max = px_apdu_max_lc(c), each = max < PX_CHAIN_PIECE ? max : PX_CHAIN_PIECE;
     *sent = 0;
     *stop = false;
-    while (cmd->lc - *sent > PX_CHAIN_PIECE) {
+    while (cmd->lc - *sent > each) {
         codec_capdu piece = {.cla = px_apdu_cla(cmd->cla, c->channel, true),
                              .ins = cmd->ins,
                              .p1 = cmd->p1,
                              .p2 = cmd->p2,
                              .data = cmd->data + *sent,
-                             .lc = PX_CHAIN_PIECE};
+                             .lc = each};
         isoIec23465_Status st = px_send(c, &piece, 0, r);
         if (st != isoIec23465_Success)
             return st;
-        *sent += PX_CHAIN_PIECE;
+        *sent += each;
         if (r->sw != 0x9000) {
             *stop = true;
             return isoIec23465_Success;
@@ -126,12 +137,17 @@ isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const ui
     if (!c->ext && cur.ne > 256)
         cur.ne = 256; /* a short-length device sends the rest through 61xx */
     bool chained = false;
-    if (cmd->lc > 255 && !c->ext) {
-        if (!px_apdu_can_chain(c))
+    if (cmd->lc > px_apdu_max_lc(c)) {
+        if (!px_apdu_can_chain(c) && !c->ext)
             return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
                                 "command of %zu data bytes needs extended length or command "
                                 "chaining, and the device offers neither",
                                 cmd->lc);
+        if (!px_apdu_can_chain(c))
+            return px_error_set(isoIec23465_FunctionNotImplemented, isoIec23465_OriginLocal,
+                                "command of %zu data bytes is longer than the device's largest "
+                                "command APDU (%zu bytes, EF.ATR) and it does not chain",
+                                cmd->lc, c->info.max_command);
         size_t sent;
         bool stop;
         codec_rapdu r;

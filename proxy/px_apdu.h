@@ -38,11 +38,12 @@ void px_apdu_end(px_conn *c);
  * The class byte gets the connection's logical channel (c->channel, see px_apdu_cla); give CLA
  * 00 (or with secure-messaging bits) and leave the channel and chaining bits to the engine.
  * Long commands: with more than 255 data bytes, a connection using extended length (c->ext)
- * sends extended Lc; otherwise, when the device chains (px_apdu_can_chain), the data goes in
- * 255-byte pieces with CLA b5 set on all but the last (each must answer 9000, else that answer
- * is the result). Without extended length Ne is limited to 256 (the rest comes through 61xx).
- * Errors: FunctionNotImplemented (more than 255 data bytes, and neither extended length nor
- * chaining; no APDU sent), IllegalArgument (command not encodable), NotEnoughMemory,
+ * sends extended Lc, up to px_apdu_max_lc; beyond that, when the device chains
+ * (px_apdu_can_chain), the data goes in pieces of 255 bytes (fewer when px_apdu_max_lc is
+ * smaller) with CLA b5 set on all but the last (each must answer 9000, else that answer is the
+ * result). Without extended length Ne is limited to 256 (the rest comes through 61xx).
+ * Errors: FunctionNotImplemented (more data than px_apdu_max_lc and no chaining; no APDU
+ * sent), IllegalArgument (command not encodable), NotEnoughMemory,
  * CommunicationError (transport, response shorter than two bytes or longer than asked),
  * SecurityDeviceError (response chain longer than 65536 bytes). */
 isoIec23465_Status px_apdu_exchange(px_conn *c, const codec_capdu *cmd, const uint8_t **data,
@@ -56,6 +57,11 @@ uint8_t px_apdu_cla(uint8_t cla, uint8_t channel, bool chained);
 /* True when the device accepts command chaining: the ATR's card capabilities say so
  * (c->info.chaining). */
 bool px_apdu_can_chain(const px_conn *c);
+
+/* Largest data field (Lc) of one command on this connection: 255 without extended length;
+ * with it 65535, or what EF.ATR/INFO's largest command APDU (c->info.max_command) leaves after
+ * a header, a 3-byte Lc and a 2-byte Le. Longer data is chained (or refused). */
+size_t px_apdu_max_lc(const px_conn *c);
 
 /* Makes `channel` the connection's channel for the following commands; returns the previous one
  * so the caller can put it back (px_handle_enter sets it from the handle for each call). */

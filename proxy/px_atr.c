@@ -28,9 +28,15 @@ static void px_atr_caps(const uint8_t *h, size_t n, px_atr_info *info)
         if (!codec_read_bytes(&r, l, &v))
             return;
         if ((tl >> 4) == 0x7 && l >= 3) {
+            /* Third software function byte: b8 chaining, b7 extended Lc/Le, b6 extended length
+             * information in EF.ATR/INFO, b5-b4 channel assignment (00: none), b3-b1 count. */
             info->chaining = (v[2] & 0x80) ? 1 : 0;
             info->extended_length = (v[2] & 0x40) ? 1 : 0;
-            info->logical_channels = (v[2] & 0x07) + 1;
+            info->logical_channels = (v[2] & 0x18) ? (v[2] & 0x07) + 1 : 1;
+            if (v[2] & 0x20)
+                info->efatr = true;
+        } else if ((tl >> 4) == 0x3 && l >= 1 && (v[0] & 0x10) && (v[0] & 0x0E) == 0x08) {
+            info->efatr = true; /* card service data: EF.ATR holds BER-TLV, READ BINARY */
         }
     }
 }

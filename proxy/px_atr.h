@@ -13,6 +13,10 @@ typedef struct px_atr_info {
     int extended_length;  /* -1 not said, 0 no, 1 yes */
     int chaining;         /* -1 not said, 0 no, 1 yes */
     int logical_channels; /* -1 not said, else 1..8 */
+    /* The historical bytes announce EF.ATR/INFO: card service data (31) b5 with READ BINARY
+     * access (b4-b2 100), or card capabilities third byte b6 (extended length information in
+     * EF.ATR/INFO). */
+    bool efatr;
 } px_atr_info;
 
 /* Parses atr[0..len). False when the ATR is malformed (too short for what T0/TDi announce);

@@ -145,7 +145,8 @@ static isoIec23465_Status px_cw_check_structure(const px_cw_file *f, bool want_r
 /* Largest data field of one command on this connection. */
 static size_t px_cw_max_lc(const px_conn *c)
 {
-    return c->ext ? PX_CW_EXT_LC : PX_CW_SHORT_LC;
+    size_t most = px_apdu_max_lc(c); /* the device's own limit (EF.ATR) */
+    return !c->ext ? PX_CW_SHORT_LC : most < PX_CW_EXT_LC ? most : PX_CW_EXT_LC;
 }
 
 /* UPDATE BINARY (00 D6 offset) of data[0..len) at `offset`, in chunks of px_cw_max_lc bytes.

@@ -9,6 +9,7 @@
 #include "px_async.h"
 #include "px_atr.h"
 #include "px_desc.h"
+#include "px_efatr.h"
 #include "px_error.h"
 #include "px_handle.h"
 #include "px_p15.h"
@@ -333,7 +334,10 @@ static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_desc *d,
         break;
     case isoIec23465_AttrMaxCommandSize:
         if (ext >= 0) {
-            snprintf(tmp, sizeof tmp, "%d", ext ? 4 + 3 + 65535 + 2 : 4 + 1 + 255 + 1);
+            size_t most = !ext                ? 4 + 1 + 255 + 1
+                          : info->max_command ? info->max_command
+                                              : 4 + 3 + 65535 + 2;
+            snprintf(tmp, sizeof tmp, "%zu", most);
             text = tmp;
         }
         break;
@@ -430,6 +434,32 @@ isoIec23465_SecurityDeviceEntry_getPresence(const isoIec23465_SecurityDeviceEntr
     return st;
 }
 
+/* EF.ATR/INFO, when the historical bytes announce it: its card capabilities stand where the
+ * historical bytes said nothing, and its extended length information bounds the APDUs
+ * (c->info.max_command, max_response). A card that does not have the file, or whose file is
+ * malformed, keeps what its ATR says. Errors: those of px_efatr_read. */
+static isoIec23465_Status px_read_efatr(px_conn *c)
+{
+    px_atr_info a;
+    if (!px_atr_parse(c->info.atr, c->info.atr_len, &a) || !a.efatr)
+        return isoIec23465_Success;
+    px_efatr_info e;
+    bool found = false;
+    isoIec23465_Status st = px_efatr_read(c, &e, &found);
+    if (st != isoIec23465_Success || !found)
+        return st;
+    c->info.efatr = true;
+    if (a.extended_length < 0 && e.extended_length >= 0)
+        c->info.extended_length = e.extended_length;
+    if (a.chaining < 0 && e.chaining >= 0)
+        c->info.chaining = e.chaining;
+    if (a.logical_channels < 0 && e.logical_channels > 0)
+        c->info.logical_channels = e.logical_channels;
+    c->info.max_command = e.max_command;
+    c->info.max_response = e.max_response;
+    return isoIec23465_Success;
+}
+
 /* Picks the first description (by file name) whose criteria hold into c->desc (stays NULL
  * when none does); may send SELECT by AID. Fails when the descriptions cannot be loaded for lack
  * of memory (NotEnoughMemory) or a SELECT gets no status word (the transport's error): a device
@@ -510,7 +540,9 @@ isoIec23465_Status px_connect_transport(const px_transport *tr, const px_devinfo
         c->info.presence = isoIec23465_PresencePresent;
     px_info_from_atr(&c->info);
     pthread_mutex_lock(&c->lock);
-    st = px_match_desc(c);
+    st = px_read_efatr(c);
+    if (st == isoIec23465_Success)
+        st = px_match_desc(c);
     if (st != isoIec23465_Success) {
         pthread_mutex_unlock(&c->lock);
         px_conn_unref(c); /* frees a matched description and closes the transport */
@@ -523,6 +555,9 @@ isoIec23465_Status px_connect_transport(const px_transport *tr, const px_devinfo
     c->max_le = c->ext ? 65533 : 256; /* 65533: what one vpcd/pcscd frame carries */
     if (limit && limit < c->max_le)
         c->max_le = limit;
+    /* EF.ATR: Ne such that the response APDU, SW1 SW2 included, stays within the limit. */
+    if (c->info.max_response && c->info.max_response - 2 < c->max_le)
+        c->max_le = c->info.max_response - 2;
     /* 7816-15 discovery merges what the card says about itself into the table. */
     st = px_p15_discover(c);
     pthread_mutex_unlock(&c->lock);

@@ -25,6 +25,11 @@ typedef struct px_devinfo {
     int extended_length;  /* from the ATR's card capabilities; -1 unknown */
     int logical_channels; /* from the ATR; 1 when not said */
     int chaining;         /* from the ATR; 0 when not said */
+    /* From EF.ATR/INFO's extended length information (connected devices): the largest command
+     * APDU and response APDU (SW included) in bytes; 0 when not said. */
+    size_t max_command;
+    size_t max_response;
+    bool efatr; /* EF.ATR/INFO was read and is well formed */
 } px_devinfo;
 
 /* One connection; shared by the device handle and every object under it. Reference counted so

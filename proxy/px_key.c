@@ -1326,7 +1326,7 @@ isoIec23465_Status isoIec23465_SecretKey_decrypt(isoIec23465_SecretKey *key,
 /* Largest message of one checksum command (its data field, tags included, in one APDU). */
 static size_t px_mac_max(const px_conn *c)
 {
-    return c->ext ? 65535 - 8 - PX_AES_BLOCK : 255 - 4 - PX_AES_BLOCK;
+    return c->ext ? px_apdu_max_lc(c) - 8 - PX_AES_BLOCK : 255 - 4 - PX_AES_BLOCK;
 }
 
 isoIec23465_Status isoIec23465_SecretKey_computeMac(isoIec23465_SecretKey *key,

@@ -427,16 +427,22 @@ static const px_transport_ops rec_ops = {
 
 static rec R;
 
-/* Connects through the recorder around R.inner (opened by the caller); R records from the
- * first command after connect. */
-static void connect_rec(void)
+/* Connects through the recorder around R.inner (opened by the caller); R keeps the commands
+ * connect sent. */
+static isoIec23465_Status connect_rec_status(void)
 {
     R.n = 0;
     px_transport t = {.ops = &rec_ops, .ctx = &R};
     px_devinfo info;
     memset(&info, 0, sizeof info);
     snprintf(info.identifier, sizeof info.identifier, "rec:");
-    isoIec23465_Status st = px_connect_transport(&t, &info, &dev);
+    return px_connect_transport(&t, &info, &dev);
+}
+
+/* The same, asserting success; R records from the first command after connect. */
+static void connect_rec(void)
+{
+    isoIec23465_Status st = connect_rec_status();
     isoIec23465_ErrorDetails d;
     isoIec23465_getLastError(&d);
     cr_assert_eq(st, isoIec23465_Success, "connect: %s", d.message);
@@ -766,9 +772,10 @@ static const uint8_t sdtest_aid[] = {0xA0, 0x00, 0x00, 0x09, 0x99, 0x53,
                                      0x44, 0x54, 0x45, 0x53, 0x54, 0x01};
 static const char hello[] = "Hello from the sdtest application";
 
-/* Writes a copy of the reference profile with another ATR and transport line; returns its
- * path (static buffer). */
-static const char *profile_variant(const char *atr, const char *transport)
+/* Writes a copy of the reference profile with another ATR and transport line and, when
+ * `mf_file` is not NULL, that YAML text inserted as the MF's first child; returns its path
+ * (static buffer). */
+static const char *profile_variant_with(const char *atr, const char *transport, const char *mf_file)
 {
     static char path[256];
     FILE *in = fopen(PX_TEST_PROFILE, "r");
@@ -785,14 +792,24 @@ static const char *profile_variant(const char *atr, const char *transport)
         } else if (strncmp(line, "transport:", 10) == 0) {
             fprintf(out, "transport: %s\n", transport);
             replaced++;
+        } else if (mf_file && strcmp(line, "  children:\n") == 0) {
+            fputs(line, out);
+            fputs(mf_file, out);
+            replaced++;
         } else {
             fputs(line, out);
         }
     }
     fclose(in);
     fclose(out);
-    cr_assert_eq(replaced, 2, "the profile's atr: and transport: lines");
+    cr_assert_eq(replaced, mf_file ? 3 : 2,
+                 "the profile's atr:, transport: (and MF children) lines");
     return path;
+}
+
+static const char *profile_variant(const char *atr, const char *transport)
+{
+    return profile_variant_with(atr, transport, NULL);
 }
 
 static void connect_emu(const char *profile)
@@ -1079,4 +1096,224 @@ Test(emu_loading, unloadable_library_is_a_clear_error)
     cr_assert_eq(isoIec23465_connectSecurityDeviceBySpec(spec, &x),
                  isoIec23465_FunctionNotImplemented);
     cr_assert_null(x);
+}
+
+/* ---- EF.ATR/INFO (ISO/IEC 7816-4): read at connect when the historical bytes announce it ---- */
+
+/* Historical bytes 80 31 98: card service data with b5 (EF.ATR holds BER-TLV) and b4-b2 100
+ * (READ BINARY); no card capabilities, so everything comes from the file. */
+#define ATR_EFATR "3B 03 80 31 98"
+/* Card capabilities B4 41 DB (chaining, extended Lc/Le, 4 channels); extended length
+ * information: commands of at most 1024 bytes, responses of at most 2050 (Ne 2048). */
+#define EFATR_CONTENT "47 03 B4 41 DB 7F 66 08 02 02 04 00 02 02 08 02"
+#define SELECT_EFATR "00 A4 08 0C 02 2F 01"
+
+static void assert_command(size_t k, const char *hex)
+{
+    uint8_t want[64];
+    size_t len = 0, pos = 0;
+    cr_assert(codec_hex_decode(hex, strlen(hex), want, sizeof want, &len, &pos));
+    cr_assert(k < R.n, "command %zu was not sent (%zu sent)", k, R.n);
+    cr_assert_eq(R.len[k], len, "command %zu: %zu bytes, expected %s", k, R.len[k], hex);
+    cr_assert_arr_eq(R.cmd[k], want, len, "command %zu is not %s", k, hex);
+}
+
+/* The connected device's attribute as text. */
+static const char *device_attr(isoIec23465_DeviceAttribute a)
+{
+    static char buf[128];
+    isoIec23465_RootApplication *r;
+    cr_assert_eq(isoIec23465_SecurityDevice_getRootApplication(dev, &r), isoIec23465_Success);
+    size_t len = sizeof buf;
+    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(r, a, buf, &len),
+                 isoIec23465_Success, "attribute %d", (int)a);
+    return buf;
+}
+
+/* A fake device with `atr` whose EF.ATR answers `select_sw` to SELECT and, after 9000,
+ * `content` (hex, with its SW) to READ BINARY; then the description probe and no 7816-15 data. */
+static void connect_efatr(const char *atr, const char *select_sw, const char *content)
+{
+    S.n = 0;
+    frame(&S, atr);
+    frame(&S, select_sw);
+    if (content)
+        frame(&S, content);
+    frame(&S, "90 00");
+    no_p15(&S);
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &R.inner), isoIec23465_Success);
+    isoIec23465_Status st = connect_rec_status();
+    isoIec23465_ErrorDetails d;
+    isoIec23465_getLastError(&d);
+    cr_assert_eq(st, isoIec23465_Success, "connect: %s", d.message);
+}
+
+Test(efatr, announced_file_gives_capabilities_and_limits, .fini = stop)
+{
+    connect_efatr(ATR_EFATR, "90 00", EFATR_CONTENT " 90 00");
+    assert_command(0, SELECT_EFATR);
+    assert_command(1, "00 B0 00 00 00");
+    cr_assert_eq(R.n, 2 + CONNECT_CMDS, "EF.ATR's two commands, then the usual three");
+    cr_assert(dev->conn->info.efatr);
+    cr_assert_str_eq(device_attr(isoIec23465_AttrExtendedLength), "yes");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrChaining), "yes");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrLogicalChannels), "4");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxCommandSize), "1024");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxResponseSize), "2048");
+}
+
+Test(efatr, limits_shape_the_commands, .fini = stop)
+{
+    S.n = 0;
+    frame(&S, ATR_EFATR);
+    frame(&S, "90 00");
+    frame(&S, EFATR_CONTENT " 90 00");
+    frame(&S, "90 00");
+    no_p15(&S);
+    frame_data(&S, 2048, 0, 0x9000); /* READ BINARY of 3000 bytes: 2048 ... */
+    frame_data(&S, 952, 0, 0x9000);  /* ... and the rest */
+    frame(&S, "90 00");              /* 1000 data bytes: one extended command */
+    for (int i = 0; i < 8; i++)      /* 2000 data bytes: 7 pieces of 255 and one of 215 */
+        frame(&S, "90 00");
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &R.inner), isoIec23465_Success);
+    connect_rec();
+    /* Everything under the lock first, the assertions after: a failed assertion must not leave
+     * the device locked for .fini. */
+    static uint8_t out[3000], data[2000];
+    size_t got = 0, n, n_after_read, n_after_one;
+    const uint8_t *d;
+    uint16_t sw = 0;
+    codec_capdu upd = {.cla = 0x00, .ins = 0xD6, .data = data, .lc = 1000};
+    px_conn *c = lock_dev();
+    size_t max_lc = px_apdu_max_lc(c);
+    isoIec23465_Status read = px_apdu_read_binary(c, 0, sizeof out, false, out, &got);
+    n_after_read = R.n;
+    isoIec23465_Status one = px_apdu_exchange(c, &upd, &d, &n, &sw);
+    n_after_one = R.n;
+    upd.lc = sizeof data;
+    isoIec23465_Status chained = px_apdu_exchange(c, &upd, &d, &n, &sw);
+    px_handle_leave(c);
+    cr_assert_eq(max_lc, 1024 - 9);
+    cr_assert_eq(read, isoIec23465_Success);
+    cr_assert_eq(got, sizeof out);
+    cr_assert_eq(n_after_read, 2);
+    assert_command(0, "00 B0 00 00 00 08 00");
+    assert_command(1, "00 B0 08 00 00 03 B8");
+    cr_assert_eq(one, isoIec23465_Success);
+    cr_assert_eq(n_after_one, 3);
+    cr_assert_eq(R.len[2], 7 + 1000, "extended Lc, within the 1024 bytes");
+    cr_assert_eq(chained, isoIec23465_Success);
+    cr_assert_eq(sw, 0x9000);
+    cr_assert_eq(R.n, 3 + 8);
+    for (size_t k = 3; k < 3 + 7; k++) {
+        cr_assert_eq(R.cmd[k][0], 0x10, "piece %zu chained", k - 3);
+        cr_assert_eq(R.len[k], 5 + 255);
+    }
+    cr_assert_eq(R.cmd[10][0], 0x00);
+    cr_assert_eq(R.len[10], 5 + 2000 - 7 * 255);
+}
+
+Test(efatr, not_read_unless_announced, .fini = stop)
+{
+    /* Card service data 90: BER-TLV in EF.ATR but READ RECORD access (b4-b2 000). */
+    head_atr("3B 03 80 31 90");
+    connect_fake();
+    cr_assert_not(dev->conn->info.efatr);
+    /* The reference ATR says nothing of EF.ATR either. */
+    stop();
+    head_atr(ATR_EXT_CHAIN);
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &R.inner), isoIec23465_Success);
+    cr_assert_eq(connect_rec_status(), isoIec23465_Success);
+    cr_assert_eq(R.n, CONNECT_CMDS);
+    cr_assert_eq(R.cmd[0][2], 0x04, "the first command is the description's SELECT by AID");
+}
+
+Test(efatr, missing_file_leaves_the_atr, .fini = stop)
+{
+    connect_efatr(ATR_EFATR, "6A 82", NULL);
+    cr_assert_eq(R.n, 1 + CONNECT_CMDS, "no READ BINARY after 6A82");
+    cr_assert_not(dev->conn->info.efatr);
+    cr_assert_str_eq(device_attr(isoIec23465_AttrExtendedLength), "no");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxCommandSize), "261");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxResponseSize), "256");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrLogicalChannels), "1");
+}
+
+Test(efatr, malformed_file_is_ignored, .fini = stop)
+{
+    static const char *const bad[] = {
+        "47 05 B4 41 DB 90 00",                                  /* truncated */
+        "47 03 B4 41 DB 7F 66 04 02 02 00 10 90 00",             /* one limit, and below 261 */
+        "7F 66 08 02 02 00 10 02 02 08 02 47 03 B4 41 DB 90 00", /* command limit 16 */
+        "47 03 B4 41 DB 12 90 00",                               /* a stray byte, no length */
+        "47 03 B4 41 DB 00 00 07 90 00",                         /* junk after the padding */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        connect_efatr(ATR_EFATR, "90 00", bad[i]);
+        cr_assert_not(dev->conn->info.efatr, "content %zu", i);
+        cr_assert_str_eq(device_attr(isoIec23465_AttrExtendedLength), "no", "content %zu", i);
+        cr_assert_eq(dev->conn->max_le, 256);
+        stop();
+    }
+    /* Padding after the objects is not malformed. */
+    connect_efatr(ATR_EFATR, "90 00", EFATR_CONTENT " 00 00 FF FF 90 00");
+    cr_assert(dev->conn->info.efatr);
+}
+
+Test(efatr, historical_bytes_win_where_both_speak, .fini = stop)
+{
+    /* Third software function byte 7B: no chaining, extended Lc/Le, b6 (extended length
+     * information in EF.ATR), 4 channels. The file says chaining and no extended length. */
+    connect_efatr("3B 05 80 73 B4 41 7B", "90 00",
+                  "47 03 B4 41 9B 7F 66 08 02 02 04 00 02 02 08 02 90 00");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrExtendedLength), "yes");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrChaining), "no");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxCommandSize), "1024");
+    cr_assert_eq(dev->conn->max_le, 2048);
+}
+
+Test(efatr, broken_link_fails_the_connect)
+{
+    S.n = 0;
+    frame(&S, ATR_EFATR);
+    frame(&S, "90 00"); /* then nothing: the READ BINARY gets no answer */
+    cr_assert_eq(px_transport_fake_open(S.b, S.n, &R.inner), isoIec23465_Success);
+    cr_assert_eq(connect_rec_status(), isoIec23465_CommunicationError);
+    cr_assert_eq(R.n, 2);
+}
+
+/* The emulated reference card with EF.ATR/INFO added and announced (third software function
+ * byte DB -> FB, TCK D9 -> F9): the proxy reads the file from the card and keeps to its limits. */
+Test(efatr_emu, emulated_card_file_is_read_and_obeyed, .fini = stop_emu)
+{
+    connect_emu(
+        profile_variant_with("3B 85 80 01 80 73 B4 41 FB F9",
+                             "{protocol: t1, extended_length: true, chaining: true, channels: 4}",
+                             "    - fid: \"2F01\"\n"
+                             "      type: ef\n"
+                             "      structure: transparent\n"
+                             "      data: \"" EFATR_CONTENT "\"\n"));
+    cr_assert(dev->conn->info.efatr);
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxCommandSize), "1024");
+    cr_assert_str_eq(device_attr(isoIec23465_AttrMaxResponseSize), "2048");
+    static uint8_t out[4096];
+    size_t got = 0, n;
+    const uint8_t *d;
+    uint16_t sw = 0;
+    static const uint8_t fid[] = {0x01, 0x04};
+    codec_capdu select = {
+        .cla = 0x00, .ins = 0xA4, .p1 = 0x08, .p2 = 0x0C, .data = fid, .lc = sizeof fid};
+    px_conn *c = lock_dev(); /* no assertion until the lock is left */
+    isoIec23465_Status st = px_apdu_exchange(c, &select, &d, &n, &sw);
+    if (st == isoIec23465_Success && sw == 0x9000)
+        st = px_apdu_read_binary(c, 0, sizeof out, false, out, &got);
+    px_handle_leave(c);
+    cr_assert_eq(sw, 0x9000, "SELECT 0104");
+    cr_assert_eq(st, isoIec23465_Success);
+    cr_assert_eq(got, sizeof out);
+    for (size_t i = 0; i < sizeof out; i++)
+        cr_assert_eq(out[i], (uint8_t)(7 * i), "byte %zu", i); /* EF 0104's pattern */
+    cr_assert_eq(R.n, 1 + 2, "SELECT, then two READ BINARY of 2048");
+    assert_command(1, "00 B0 00 00 00 08 00");
+    assert_command(2, "00 B0 08 00 00 08 00");
 }
