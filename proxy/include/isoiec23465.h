@@ -235,7 +235,11 @@ isoIec23465_SecurityDeviceEntry_getPresence(const isoIec23465_SecurityDeviceEntr
                                             isoIec23465_Presence *presence);
 
 /* Connects to the device of an entry: "pcsc:" through SCardConnect (shared, T=0 or T=1),
- * "emu:" by loading the profile into an in-process card. The device description is then chosen
+ * "emu:" by loading the profile into an in-process card. When the historical bytes announce
+ * EF.ATR/INFO (card service data b5 with READ BINARY access, or card capabilities b6), it is read
+ * first (00 A4 08 0C 02 2F 01, READ BINARY 00 B0): its card capabilities (47) complete the ATR's
+ * and its extended length information (7F66) bounds the command and response sizes; a missing or
+ * malformed file leaves the ATR's values. The device description is then chosen
  * (matched on ATR and/or AID; this may send SELECT by AID), and the card's ISO/IEC 7816-15 data
  * is read and merged with it into the object table (in one transaction, at most 64 commands:
  * SELECT 00 A4 08 04 of EF.DIR 2F00, READ BINARY 00 B0 or READ RECORD 00 B2 nn 04, SELECT of the
