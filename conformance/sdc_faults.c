@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -182,4 +183,64 @@ Test(L1_DataContainer, getData_fault_mapped_status_word, .fini = sdc_faults_fini
     size_t len = sizeof buf;
     sdc_assert_status(isoIec23465_DataContainer_getData(dc, buf, &len),
                       isoIec23465_SecurityStatusNotSatisfied, "the card answered 6982");
+}
+
+/* pcscd restarted under a connected proxy (`sdemu run` restarts its private pcscd on SIGUSR1,
+ * its PID in SDEMU_RUN_PID): calls on the old connection answer CommunicationError (no hang, no
+ * other exception), and a new connection works once the card has reached the new pcscd. */
+Test(L1_Device, connectSecurityDeviceBySpec_fault_pcscd_restarted, .init = sdc_connect,
+     .fini = sdc_faults_fini)
+{
+    sdc_need_control();
+    const char *run = getenv("SDEMU_RUN_PID");
+    char *end = NULL;
+    long pid = run ? strtol(run, &end, 10) : 0;
+    if (!run || end == run || *end || pid <= 1)
+        cr_skip_test("needs `sdemu run` (SDEMU_RUN_PID), which restarts its pcscd on SIGUSR1");
+    isoIec23465_DataContainer *dc = sdc_public();
+    uint8_t buf[256];
+    size_t len = sizeof buf;
+    sdc_assert_status(isoIec23465_DataContainer_getData(dc, buf, &len), isoIec23465_Success,
+                      "before the restart");
+    cr_assert(kill((pid_t)pid, SIGUSR1) == 0, "SIGUSR1 to sdemu run (pid %ld)", pid);
+    /* pcscd takes a moment to go: calls may still succeed until then. */
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    isoIec23465_Status st = isoIec23465_Success;
+    for (now = start; st == isoIec23465_Success && now.tv_sec - start.tv_sec < 15;
+         clock_gettime(CLOCK_MONOTONIC, &now)) {
+        len = sizeof buf;
+        st = isoIec23465_DataContainer_getData(dc, buf, &len);
+        if (st == isoIec23465_Success)
+            usleep(20 * 1000);
+    }
+    sdc_assert_status(st, isoIec23465_CommunicationError, "a call once pcscd is gone");
+    len = sizeof buf;
+    sdc_assert_status(isoIec23465_DataContainer_getData(dc, buf, &len),
+                      isoIec23465_CommunicationError, "the next call on the old connection");
+    sdc_disconnect();
+    /* The card reaches the new pcscd by itself; pcscd then sees it at its next poll. */
+    isoIec23465_Status c = isoIec23465_SecurityDeviceNotFound;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (now = start; c != isoIec23465_Success && now.tv_sec - start.tv_sec < 20;
+         clock_gettime(CLOCK_MONOTONIC, &now)) {
+        c = isoIec23465_connectSecurityDeviceBySpec(sdc_spec(), &sdc_dev);
+        cr_assert(c == isoIec23465_Success || c == isoIec23465_CommunicationError ||
+                      c == isoIec23465_SecurityDeviceNotFound,
+                  "connect while pcscd restarts: expected CommunicationError or "
+                  "SecurityDeviceNotFound until it works, got %s (%s)",
+                  sdc_api_status_name(c), sdc_why());
+        if (c != isoIec23465_Success)
+            usleep(100 * 1000);
+    }
+    sdc_assert_status(c, isoIec23465_Success, "a new connection after the restart");
+    sdc_assert_status(isoIec23465_SecurityDevice_getRootApplication(sdc_dev, &sdc_root),
+                      isoIec23465_Success);
+    len = sizeof buf;
+    sdc_assert_status(isoIec23465_DataContainer_getData(sdc_public(), buf, &len),
+                      isoIec23465_Success, "on the new connection");
+    sdc_assert_size(len, 256);
+    for (size_t i = 0; i < len; i++)
+        cr_assert_eq(buf[i], (uint8_t)i, "byte %zu after the restart", i);
+    sdc_disconnect();
 }
