@@ -788,9 +788,9 @@ static bool px_parse_objs(px_ld *ld, px_desc *d, struct fy_node *seq)
 
 static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
 {
-    static const char *const keys[] = {"name",       "manufacturer", "product",    "device_type",
-                                       "match",      "transport",    "api_levels", "applications",
-                                       "algorithms", "objects",      NULL};
+    static const char *const keys[] = {"name",         "manufacturer", "product",   "os_version",
+                                       "device_type",  "match",        "transport", "api_levels",
+                                       "applications", "algorithms",   "objects",   NULL};
     if (!px_check_keys(ld, root, keys))
         return false;
     struct fy_node *n;
@@ -799,6 +799,8 @@ static bool px_parse(px_ld *ld, px_desc *d, struct fy_node *root)
     if ((n = px_key(root, "manufacturer")) && !px_get_string(ld, n, &d->manufacturer))
         return false;
     if ((n = px_key(root, "product")) && !px_get_string(ld, n, &d->product))
+        return false;
+    if ((n = px_key(root, "os_version")) && !px_get_string(ld, n, &d->os_version))
         return false;
     if ((n = px_key(root, "device_type"))) {
         size_t len;
@@ -929,6 +931,7 @@ void px_desc_free(px_desc *d)
     free(d->name);
     free(d->manufacturer);
     free(d->product);
+    free(d->os_version);
     free(d->serial);
     free(d->token_manufacturer);
     free(d->token_label);
@@ -1068,6 +1071,7 @@ px_desc *px_desc_merge(const px_desc *found, const px_desc *desc)
         m->name = px_dup(desc->name, &oom);
         m->manufacturer = px_dup(desc->manufacturer, &oom);
         m->product = px_dup(desc->product, &oom);
+        m->os_version = px_dup(desc->os_version, &oom);
         memcpy(m->atr, desc->atr, sizeof m->atr);
         memcpy(m->atr_mask, desc->atr_mask, sizeof m->atr_mask);
         m->atr_len = desc->atr_len;

@@ -131,6 +131,7 @@ typedef struct px_desc {
     char *name;
     char *manufacturer;
     char *product;
+    char *os_version; /* OS / firmware version (attribute OsVersion) */
     /* match: every given criterion must hold */
     uint8_t atr[33];
     uint8_t atr_mask[33];

@@ -357,6 +357,7 @@ static isoIec23465_Status px_attr_text(const px_devinfo *info, const px_desc *d,
         text = d ? d->serial : NULL; /* TokenInfo serialNumber (7816-15 discovery) */
         break;
     case isoIec23465_AttrOsVersion:
+        text = d ? d->os_version : NULL;
         break;
     default:
         return px_error_set(isoIec23465_IllegalArgument, isoIec23465_OriginLocal,

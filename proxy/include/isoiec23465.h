@@ -173,7 +173,7 @@ typedef enum isoIec23465_DeviceAttribute {
     isoIec23465_AttrManufacturer = 7,     /* the description's, else TokenInfo's (7816-15) */
     isoIec23465_AttrProduct = 8,          /* from the device description */
     isoIec23465_AttrSerialNumber = 9,     /* TokenInfo serialNumber (7816-15) */
-    isoIec23465_AttrOsVersion = 10,       /* not known in this version: ObjectNotFound */
+    isoIec23465_AttrOsVersion = 10,       /* the description's os_version (connected devices) */
     isoIec23465_AttrApiLevels = 11,       /* e.g. "1" or "1,2" */
     isoIec23465_AttrExtendedLength = 12,  /* "yes" / "no" */
     isoIec23465_AttrChaining = 13,        /* "yes" / "no" */

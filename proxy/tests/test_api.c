@@ -121,6 +121,12 @@ Test(device, size_query_and_small_buffer)
     isoIec23465_ErrorDetails d;
     cr_assert_eq(isoIec23465_getLastError(&d), isoIec23465_BufferTooSmall);
     cr_assert_eq(d.requiredLength, sizeof ref_atr);
+    /* An entry (not connected) has no description: the OS version is not known. */
+    char text[64];
+    len = sizeof text;
+    cr_assert_eq(
+        isoIec23465_SecurityDeviceEntry_getAttribute(e, isoIec23465_AttrOsVersion, text, &len),
+        isoIec23465_ObjectNotFound);
     isoIec23465_SecurityDeviceEntry *none = NULL;
     cr_assert_eq(isoIec23465_SecurityDeviceList_getEntry(list, 1, &none),
                  isoIec23465_IllegalArgument);
@@ -175,6 +181,11 @@ Test(object, root_attributes, .init = setup, .fini = teardown)
                      root, isoIec23465_AttrSerialNumber, text, &len),
                  isoIec23465_Success);
     cr_assert_str_eq(text, "SDT0000001", "the serial number from TokenInfo (7816-15)");
+    len = sizeof text;
+    cr_assert_eq(isoIec23465_RootApplication_getSecurityDeviceAttribute(
+                     root, isoIec23465_AttrOsVersion, text, &len),
+                 isoIec23465_Success);
+    cr_assert_str_eq(text, "sdemu 0.1.0", "the description's os_version");
 }
 
 Test(object, find_and_describe, .init = setup, .fini = teardown)
