@@ -387,7 +387,8 @@ static void usage(FILE *out)
                  "  -n ROUNDS  measured rounds, each calling every function once (default 500)\n"
                  "  -w WARMUP  rounds before measuring (default 20)\n"
                  "  -l US      keep pcscd's transaction US microseconds after a call for the "
-                 "next\n             (sets SDPROXY_PCSC_LINGER_US; default: its value, else 0)\n");
+                 "next\n             (sets SDPROXY_PCSC_LINGER_US; default: its value, else the "
+                 "proxy's 1000)\n");
 }
 
 static bool ivals_alloc(ivals *l, size_t cap)
@@ -529,7 +530,7 @@ int main(int argc, char **argv)
     printf("bench-proxy: %s, %ld rounds (+%ld warm-up), calls interleaved; SDPROXY_PCSC_LINGER_US="
            "%s, SDPROXY_PCSC_SPIN_US=%s\n",
            spec, rounds, warmup,
-           getenv("SDPROXY_PCSC_LINGER_US") ? getenv("SDPROXY_PCSC_LINGER_US") : "(unset: 0)",
+           getenv("SDPROXY_PCSC_LINGER_US") ? getenv("SDPROXY_PCSC_LINGER_US") : "(unset: 1000)",
            getenv("SDPROXY_PCSC_SPIN_US") ? getenv("SDPROXY_PCSC_SPIN_US") : "(unset: 1000)");
     printf("this process (proxy, worker, benchmark): %.1f us CPU (user+sys) per API call, "
            "%.0f%% of one CPU\n",
