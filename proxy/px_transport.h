@@ -70,9 +70,10 @@ typedef struct px_pcsc_reader {
 } px_pcsc_reader;
 
 /* Lists the readers holding a card (all, or only the one named `only` when not NULL) through
- * SCardListReaders and SCardGetStatusChange (timeout 0). No PC/SC service or no reader gives
- * an empty list. *out is malloc'ed (NULL when *count is 0). Errors: CommunicationError,
- * NotEnoughMemory. */
+ * SCardListReaders and SCardGetStatusChange (timeout 0), on a thread of its own that the caller
+ * waits for at most SDPROXY_TIMEOUT_MS (default 20000). No PC/SC service or no reader gives an
+ * empty list. *out is malloc'ed (NULL when *count is 0). Errors: CommunicationError (also when
+ * pcscd does not answer in time), NotEnoughMemory. */
 isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out, size_t *count);
 
 /* Recording decorator (px_transport_record.c): wraps *t in place so that every exchange is

@@ -549,7 +549,8 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     return isoIec23465_Success;
 }
 
-isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out, size_t *count)
+/* The listing itself, on the thread of px_transport_pcsc_list. */
+static isoIec23465_Status px_pcsc_list_now(const char *only, px_pcsc_reader **out, size_t *count)
 {
     SCARDCONTEXT ctx;
     *out = NULL;
@@ -632,5 +633,111 @@ isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out
     }
     *out = list;
     *count = kept;
+    return isoIec23465_Success;
+}
+
+/* A listing on a thread of its own: SCardEstablishContext waits for pcscd's answer without a
+ * deadline, so a pcscd that accepts connections but never answers (stopped, deadlocked) would
+ * hang the caller. The last of caller and thread to let go frees it. */
+typedef struct px_pcsc_listing {
+    pthread_mutex_t mu;
+    pthread_cond_t done_cv;
+    int refs;
+    bool done;
+    char *only; /* NULL: every reader */
+    px_pcsc_reader *list;
+    size_t count;
+    isoIec23465_Status st;
+    isoIec23465_ErrorDetails err; /* the thread's error details, for the caller */
+} px_pcsc_listing;
+
+static void px_pcsc_listing_unref(px_pcsc_listing *l)
+{
+    pthread_mutex_lock(&l->mu);
+    bool last = --l->refs == 0;
+    pthread_mutex_unlock(&l->mu);
+    if (!last)
+        return;
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->done_cv);
+    free(l->list);
+    free(l->only);
+    free(l);
+}
+
+static void *px_pcsc_list_thread(void *arg)
+{
+    px_pcsc_listing *l = arg;
+    px_pcsc_reader *list = NULL;
+    size_t n = 0;
+    isoIec23465_Status st = px_pcsc_list_now(l->only, &list, &n);
+    pthread_mutex_lock(&l->mu);
+    l->list = list;
+    l->count = n;
+    l->st = st;
+    isoIec23465_getLastError(&l->err);
+    l->done = true;
+    pthread_cond_signal(&l->done_cv);
+    pthread_mutex_unlock(&l->mu);
+    px_pcsc_listing_unref(l);
+    return NULL;
+}
+
+isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    long ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
+    if (ms == 0)
+        ms = 20000;
+    px_pcsc_listing *l = calloc(1, sizeof *l);
+    if (!l || (only && !(l->only = strdup(only)))) {
+        free(l);
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    l->refs = 2;
+    pthread_attr_t ta;
+    pthread_attr_init(&ta);
+    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    /* The thread takes none of the application's signals (it inherits this mask). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_t thread;
+    int rc = pthread_create(&thread, &ta, px_pcsc_list_thread, l);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&ta);
+    if (rc != 0) {
+        l->refs = 1;
+        px_pcsc_listing_unref(l);
+        return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
+                            "pcsc: no thread to list the readers");
+    }
+    struct timespec until = px_pcsc_after_us(ms * 1000LL);
+    pthread_mutex_lock(&l->mu);
+    rc = 0;
+    while (!l->done && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&l->done_cv, &l->mu, &until);
+    bool done = l->done;
+    px_pcsc_reader *list = l->list;
+    size_t n = l->count;
+    isoIec23465_Status st = l->st;
+    isoIec23465_ErrorDetails err = l->err;
+    l->list = NULL; /* the caller's now */
+    pthread_mutex_unlock(&l->mu);
+    px_pcsc_listing_unref(l);
+    if (!done)
+        return px_error_set(isoIec23465_CommunicationError, isoIec23465_OriginTransport,
+                            "pcsc: no answer from pcscd within %ld ms while listing readers", ms);
+    if (st != isoIec23465_Success)
+        return px_error_set(st, err.origin, "%s", err.message);
+    *out = list;
+    *count = n;
     return isoIec23465_Success;
 }

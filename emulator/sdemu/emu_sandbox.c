@@ -523,6 +523,7 @@ static void stop_pcscd(emu_sandbox *sb)
     if (sb->pcscd <= 0)
         return;
     kill(sb->pcscd, SIGTERM);
+    kill(sb->pcscd, SIGCONT); /* a stopped pcscd (SIGSTOP) exits too */
     /* pcscd takes about 1.8 s to exit after SIGTERM. */
     long long deadline = now_ms() + PCSCD_STOP_MS;
     while (pcscd_exited(sb) < 0) {
@@ -538,11 +539,12 @@ static void stop_pcscd(emu_sandbox *sb)
 
 int emu_sandbox_restart_pcscd(emu_sandbox *sb, char *err, size_t cap)
 {
-    /* The context belongs to the old pcscd: every call on it would fail from now on. */
+    stop_pcscd(sb);
+    /* The context belonged to the old pcscd. Released once pcscd is gone: releasing it is a
+     * request to pcscd, which would wait forever on a pcscd that does not answer. */
     if (sb->have_ctx)
         SCardReleaseContext(sb->ctx);
     sb->have_ctx = 0;
-    stop_pcscd(sb);
     /* The old pcscd left its socket file behind, and bind() wants the path free. */
     if (unlink(sb->socket) != 0 && errno != ENOENT) {
         say(err, cap, "cannot remove %s: %s", sb->socket, strerror(errno));
@@ -565,9 +567,11 @@ void emu_sandbox_stop(emu_sandbox *sb)
 {
     if (!sb)
         return;
+    stop_pcscd(sb);
+    /* After pcscd is gone (the call then fails at once): on a pcscd that does not answer it
+     * would wait forever. */
     if (sb->have_ctx)
         SCardReleaseContext(sb->ctx);
-    stop_pcscd(sb);
     /* A socket-activated pcscd leaves its socket behind: the launcher removes it. */
     remove_dir(sb->dir);
     for (unsigned i = 0; i < EMU_SANDBOX_MAX_READERS; i++)

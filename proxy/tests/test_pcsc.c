@@ -455,3 +455,86 @@ Test(pcsc, recovers_after_pcscd_restart, .init = restart_limit, .fini = cleanup)
     cr_assert_eq(isoIec23465_disconnectSecurityDevice(dev), isoIec23465_Success,
                  "disconnecting the new connection: %s", why());
 }
+
+/* ---- a pcscd that accepts connections but does not answer ---------------------------------- */
+
+/* The pcscd `sdemu run` started: its child named pcscd. */
+static pid_t sandbox_pcscd(void)
+{
+    const char *run_pid = getenv("SDEMU_RUN_PID");
+    cr_assert(run_pid && atol(run_pid) > 1, "SDEMU_RUN_PID not set: run under `sdemu run`");
+    DIR *d = opendir("/proc");
+    cr_assert(d);
+    pid_t found = -1;
+    for (struct dirent *e; found < 0 && (e = readdir(d));) {
+        char path[300], stat[512];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        /* pid (comm) state ppid ... */
+        char *close_paren = strrchr(stat, ')');
+        long ppid = 0;
+        if (strstr(stat, "(pcscd)") && close_paren &&
+            sscanf(close_paren + 1, " %*c %ld", &ppid) == 1 && ppid == atol(run_pid))
+            found = (pid_t)atol(e->d_name);
+    }
+    closedir(d);
+    cr_assert(found > 0, "no pcscd child of sdemu run (pid %s)", run_pid);
+    return found;
+}
+
+static pid_t frozen = -1;
+
+static void thaw(void)
+{
+    if (frozen > 0)
+        kill(frozen, SIGCONT);
+    frozen = -1;
+    cleanup();
+}
+
+/* pcscd stopped (SIGSTOP): it still accepts connections on its socket but answers nothing.
+ * Listing and connecting answer CommunicationError at the deadline instead of hanging; once
+ * pcscd runs again, both work. */
+Test(pcsc, frozen_pcscd_costs_a_deadline_not_a_hang, .init = restart_limit, .fini = thaw)
+{
+    setenv("SDPROXY_TIMEOUT_MS", "500", 1);
+    frozen = sandbox_pcscd();
+    cr_assert_eq(kill(frozen, SIGSTOP), 0);
+    isoIec23465_SecurityDeviceList *list = NULL;
+    double t0 = now_ms();
+    isoIec23465_Status st = isoIec23465_getSecurityDeviceList("pcsc", &list);
+    double listed = now_ms() - t0;
+    isoIec23465_SecurityDevice *dev = NULL;
+    char spec[300];
+    snprintf(spec, sizeof spec, "pcsc:%s", reader());
+    t0 = now_ms();
+    isoIec23465_Status c = isoIec23465_connectSecurityDeviceBySpec(spec, &dev);
+    double connected = now_ms() - t0;
+    kill(frozen, SIGCONT);
+    frozen = -1;
+    cr_assert_eq(st, isoIec23465_CommunicationError, "listing a stopped pcscd: %s: %s",
+                 isoIec23465_statusToString(st), why());
+    cr_assert_null(list);
+    cr_assert(listed < 10000, "the listing returned after %.0f ms (deadline 500)", listed);
+    cr_assert_eq(c, isoIec23465_CommunicationError, "connecting through a stopped pcscd: %s",
+                 isoIec23465_statusToString(c));
+    cr_assert_null(dev);
+    cr_assert(connected < 10000, "the connect returned after %.0f ms (deadline 500)", connected);
+    /* Running again: the next listing and connect work (the calls that waited are answered
+     * late and their threads end by themselves). */
+    unsetenv("SDPROXY_TIMEOUT_MS");
+    cr_assert_eq(isoIec23465_getSecurityDeviceList("pcsc", &list), isoIec23465_Success, "%s",
+                 why());
+    size_t n = 0;
+    cr_assert_eq(isoIec23465_SecurityDeviceList_getCount(list, &n), isoIec23465_Success);
+    cr_assert_geq(n, 1, "the card is listed again");
+    isoIec23465_SecurityDeviceList_release(list);
+    isoIec23465_disconnectSecurityDevice(connect_card());
+}

@@ -366,3 +366,31 @@ Test(integration, sigusr1_restarts_pcscd_and_the_cards_come_back, .init = arm_wa
     s.pid[s.n_pid++] = new_pid;
     assert_all_gone(&s);
 }
+
+/* A pcscd that stops answering (SIGSTOP: it still holds its socket) must not hang the
+ * teardown: sdemu run stops it (SIGTERM and SIGCONT, SIGKILL after 5 s) before it releases its
+ * own PC/SC context, a request that such a pcscd would never answer. */
+Test(integration, stopped_pcscd_does_not_hang_the_teardown, .init = arm_watchdog)
+{
+    /* The command finds its sandbox's pcscd (a child of sdemu run) and stops it. */
+    const char *script =
+        "for d in /proc/[0-9]*; do "
+        "[ \"$(cat \"$d/comm\" 2>/dev/null)\" = pcscd ] || continue; "
+        "grep -q \"^PPid:[[:space:]]*$SDEMU_RUN_PID\\$\" \"$d/status\" 2>/dev/null || continue; "
+        "kill -STOP \"${d#/proc/}\" && echo stopped && exit 0; done; exit 4";
+    char *argv[] = {(char *)env_path("SDEMU_EXE"),
+                    "run",
+                    "--verbose",
+                    "--",
+                    "/bin/sh",
+                    "-c",
+                    (char *)script,
+                    NULL};
+    static result r;
+    run(argv, &r);
+    cr_assert_eq(r.status, 0, "status %d\nstdout:\n%s\nstderr:\n%s", r.status, r.out, r.err);
+    cr_assert_not_null(strstr(r.out, "stopped"), "%s", r.out);
+    started s;
+    parse_verbose(r.err, &s);
+    assert_all_gone(&s);
+}
