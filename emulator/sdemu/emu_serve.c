@@ -259,7 +259,11 @@ static int vpcd_ended(server *s, emu_vpcd_end end)
         /* fault drop: the card vanished mid-command and comes straight back. */
         return connect_vpcd(s) == 0 ? -1 : 1;
     }
-    if (end == EMU_VPCD_END_EOF && s->cfg->reconnect) {
+    /* A pcscd that exits may close the connection between the two writes of a frame (length,
+     * then payload) or reset it: with --reconnect those end the connection as EOF does. */
+    bool closed =
+        end == EMU_VPCD_END_EOF || end == EMU_VPCD_END_TRUNCATED || end == EMU_VPCD_END_IO;
+    if (closed && s->cfg->reconnect) {
         /* pcscd went away (a restart): wait for its successor without blocking the loop. */
         s->reconnecting = true;
         s->reconnect_until = now_ms() + s->cfg->connect_timeout_ms;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -142,6 +143,36 @@ Test(reconnect, comes_back_with_its_pin_counter_and_without_its_security_status,
     fd = fake_vpcd_accept(lfd);
     power_on(fd);
     cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2);
+    cr_assert_eq(wait_exit(pid, 0), -1, "the card still runs");
+    stop_card(pid);
+    close(fd);
+    close(lfd);
+}
+
+/* pcscd exiting between the two writes of a frame (vpcd sends the length, then the payload)
+ * leaves the card a truncated frame; a reset connection is an I/O error. Both end the
+ * connection as a close does: the card comes back. */
+Test(reconnect, comes_back_after_a_truncated_frame_and_a_reset, .init = setup, .fini = teardown)
+{
+    uint16_t port;
+    int lfd = fake_vpcd_listen(&port);
+    pid_t pid = start_card(port, "10", true);
+    int fd = fake_vpcd_accept(lfd);
+    power_on(fd);
+    cr_assert_eq(sw(fd, wrong_user, sizeof wrong_user), 0x63C2);
+    const uint8_t half[] = {0x00, 0x05, 0x00, 0xA4}; /* a 5-byte frame, 2 bytes of it */
+    cr_assert_eq(write(fd, half, sizeof half), (ssize_t)sizeof half);
+    close(fd);
+    fd = fake_vpcd_accept(lfd);
+    power_on(fd);
+    cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2, "back after the truncated frame");
+    /* SO_LINGER 0: close() sends a reset instead of a FIN. */
+    struct linger hard = {.l_onoff = 1, .l_linger = 0};
+    cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
+    close(fd);
+    fd = fake_vpcd_accept(lfd);
+    power_on(fd);
+    cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2, "back after the reset");
     cr_assert_eq(wait_exit(pid, 0), -1, "the card still runs");
     stop_card(pid);
     close(fd);
