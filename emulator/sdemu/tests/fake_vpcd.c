@@ -4,10 +4,14 @@
 #include <criterion/criterion.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int fake_vpcd_listen(uint16_t *port)
 {
@@ -74,4 +78,31 @@ size_t fake_vpcd_exchange(int fd, const uint8_t *payload, size_t len, uint8_t *r
     int n = fake_vpcd_recv_frame(fd, resp, cap, FAKE_VPCD_TIMEOUT_MS);
     cr_assert_geq(n, 0, "no answer from the card");
     return (size_t)n;
+}
+
+pid_t fake_vpcd_serve(uint16_t port, const char *log, const char *const args[])
+{
+    const char *exe = getenv("SDEMU_EXE");
+    cr_assert(exe && *exe, "SDEMU_EXE not set (run through meson test)");
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+    const char *argv[4 + 16 + 1] = {"sdemu", "serve", "--vpcd", addr};
+    size_t n = 4;
+    for (size_t i = 0; args[i]; i++) {
+        cr_assert_lt(i, 16, "more than 16 arguments");
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(exe, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* How long the helpers wait for the card before giving up. */
 #define FAKE_VPCD_TIMEOUT_MS 10000
@@ -31,5 +32,10 @@ int fake_vpcd_recv_frame(int fd, uint8_t *resp, size_t cap, int timeout_ms);
 
 /* Sends one frame and returns the length of the answer frame, which must come. */
 size_t fake_vpcd_exchange(int fd, const uint8_t *payload, size_t len, uint8_t *resp, size_t cap);
+
+/* Starts `$SDEMU_EXE serve --vpcd 127.0.0.1:PORT ARGS...` (args: NULL-terminated, at most 16)
+ * with its stdout and stderr appended to `log` (created, mode 0600, when missing); returns its
+ * PID. Fails the test when SDEMU_EXE is not set (run through meson test). */
+pid_t fake_vpcd_serve(uint16_t port, const char *log, const char *const args[]);
 
 #endif

@@ -27,13 +27,6 @@
 #define IO_TIMEOUT_MS FAKE_VPCD_TIMEOUT_MS
 #define EF_LEN 16
 
-static const char *env_path(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert(v && *v, "%s is not set (run through meson test)", name);
-    return v;
-}
-
 static size_t hex(const char *text, uint8_t *out, size_t cap)
 {
     size_t len, pos;
@@ -56,24 +49,11 @@ static uint16_t exchange(int fd, const uint8_t *cmd, size_t len, uint8_t *resp, 
 
 /* ---- the card process ---- */
 
-static pid_t start_card(const char *exe, const char *profile, uint16_t port, const char *state,
-                        const char *log)
+static pid_t start_card(const char *profile, uint16_t port, const char *state, const char *log)
 {
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(exe, "sdemu", "serve", "--profile", profile, "--vpcd", addr, "--state", state,
-              "--name", "crash", "--connect-timeout", "10", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    const char *args[] = {"--profile",         profile, "--state", state, "--name", "crash",
+                          "--connect-timeout", "10",    NULL};
+    return fake_vpcd_serve(port, log, args);
 }
 
 static void kill_card(pid_t pid)
@@ -224,7 +204,6 @@ static void sleep_us(long us)
 
 Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
 {
-    const char *exe = env_path("SDEMU_EXE");
     const char *profile_path = SDEMU_DEFAULT_PROFILE;
     emu_error err;
     emu_profile *profile = emu_profile_load(profile_path, &err);
@@ -246,7 +225,7 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
     uint8_t cmd[300], resp[300];
     int rlen;
     while (kills < KILLS && time(NULL) - start < TIME_BOUND_S) {
-        pid_t pid = start_card(exe, profile_path, port, state, log);
+        pid_t pid = start_card(profile_path, port, state, log);
         int fd = fake_vpcd_accept(lfd);
         uint8_t on = 0x01;
         fake_vpcd_send_frame(fd, &on, 1);
@@ -325,7 +304,6 @@ Test(crash, kill_9_never_tears_the_state_nor_rolls_a_counter_back)
 
 Test(crash, a_corrupted_state_file_is_refused_at_start)
 {
-    const char *exe = env_path("SDEMU_EXE");
     char dir[] = "/tmp/sdemu-crash-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
     char state[128], log[128];
@@ -339,7 +317,7 @@ Test(crash, a_corrupted_state_file_is_refused_at_start)
     fclose(f);
     uint16_t port;
     int lfd = fake_vpcd_listen(&port);
-    pid_t pid = start_card(exe, SDEMU_DEFAULT_PROFILE, port, state, log);
+    pid_t pid = start_card(SDEMU_DEFAULT_PROFILE, port, state, log);
     int st;
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "sdemu serve accepted a corrupted state");

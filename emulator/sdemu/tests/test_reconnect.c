@@ -46,22 +46,15 @@ static void teardown(void)
  * `reconnect`. */
 static pid_t start_card(uint16_t port, const char *timeout_s, bool reconnect)
 {
-    const char *exe = getenv("SDEMU_EXE");
-    cr_assert(exe && *exe, "SDEMU_EXE not set (run through meson test)");
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-        if (fd >= 0)
-            dup2(fd, 2);
-        execl(exe, "sdemu", "serve", "--profile", SDEMU_DEFAULT_PROFILE, "--vpcd", addr, "--name",
-              "rc", "--connect-timeout", timeout_s, reconnect ? "--reconnect" : (char *)NULL,
-              (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    const char *args[] = {"--profile",
+                          SDEMU_DEFAULT_PROFILE,
+                          "--name",
+                          "rc",
+                          "--connect-timeout",
+                          timeout_s,
+                          reconnect ? "--reconnect" : NULL,
+                          NULL};
+    return fake_vpcd_serve(port, log_path, args);
 }
 
 /* What pcscd does with a new card: power on, then get the ATR (which must come). */
@@ -235,20 +228,10 @@ Test(no_reconnect, end_of_connection_ends_serve_with_0, .init = setup, .fini = t
 
 Test(reconnect, refused_for_replay_and_relay_cards, .init = setup, .fini = teardown)
 {
-    const char *exe = getenv("SDEMU_EXE");
-    cr_assert(exe && *exe);
     const char *kinds[][2] = {{"--replay", "/nonexistent.trace"}, {"--relay", "pcsc:x"}};
     for (size_t k = 0; k < 2; k++) {
-        pid_t pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-            int fd = open("/dev/null", O_WRONLY);
-            if (fd >= 0)
-                dup2(fd, 2);
-            execl(exe, "sdemu", "serve", kinds[k][0], kinds[k][1], "--vpcd", "127.0.0.1:1",
-                  "--reconnect", (char *)NULL);
-            _exit(127);
-        }
+        const char *args[] = {kinds[k][0], kinds[k][1], "--reconnect", NULL};
+        pid_t pid = fake_vpcd_serve(1, "/dev/null", args);
         int st = wait_exit(pid, 20000);
         cr_assert_eq(st, 125, "%s with --reconnect: status %d", kinds[k][0], st);
     }

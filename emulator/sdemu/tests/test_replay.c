@@ -47,21 +47,8 @@ static void teardown(void)
 
 static pid_t start_card(uint16_t port)
 {
-    const char *exe = getenv("SDEMU_EXE");
-    cr_assert(exe && *exe, "SDEMU_EXE not set (run through meson test)");
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0)
-            dup2(fd, 2);
-        execl(exe, "sdemu", "serve", "--replay", trace_path, "--vpcd", addr, "--name", "rp",
-              (char *)NULL);
-        _exit(127);
-    }
-    return pid;
+    const char *args[] = {"--replay", trace_path, "--name", "rp", NULL};
+    return fake_vpcd_serve(port, log_path, args);
 }
 
 static int wait_card(pid_t pid)
