@@ -112,6 +112,41 @@ static struct timespec px_pcsc_after_us(long long us)
     return t;
 }
 
+/* SDPROXY_TIMEOUT_MS: the deadline of every wait on pcscd or the card (unset or 0: 20000). */
+static long px_pcsc_timeout_ms(void)
+{
+    long ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
+    return ms ? ms : 20000;
+}
+
+/* A condition variable on CLOCK_MONOTONIC, the clock of px_pcsc_after_us. */
+static void px_pcsc_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* Starts fn(arg) on a thread that takes none of the application's signals (it inherits the
+ * mask blocked around pthread_create), detached when `detached`. Returns pthread_create's
+ * result. */
+static int px_pcsc_thread_start(pthread_t *t, bool detached, void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t ta;
+    pthread_attr_init(&ta);
+    if (detached)
+        pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(t, &ta, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&ta);
+    return rc;
+}
+
 /* Yields the CPU in a loop for up to `us` microseconds until *v == want (true) or the time is
  * up (false). */
 static bool px_pcsc_spin(atomic_uint *v, unsigned want, long us)
@@ -503,26 +538,15 @@ isoIec23465_Status px_transport_pcsc_open(const char *reader, px_transport *out)
     if (!p)
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
     snprintf(p->reader, sizeof p->reader, "%s", reader);
-    p->timeout_ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
-    if (p->timeout_ms == 0)
-        p->timeout_ms = 20000;
+    p->timeout_ms = px_pcsc_timeout_ms();
     p->linger_us = px_pcsc_env("SDPROXY_PCSC_LINGER_US", 1000, 1000000);
     p->spin_us = px_pcsc_env("SDPROXY_PCSC_SPIN_US", PX_PCSC_SPIN_US, 1000000);
     p->worker_spin_us = p->spin_us / 10;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->to_worker, &ca);
-    pthread_cond_init(&p->to_caller, &ca);
-    pthread_condattr_destroy(&ca);
+    px_pcsc_cond_init(&p->to_worker);
+    px_pcsc_cond_init(&p->to_caller);
     p->refs = 2;
-    /* The worker takes none of the application's signals (it inherits this mask). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&p->thread, NULL, px_pcsc_worker, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = px_pcsc_thread_start(&p->thread, false, px_pcsc_worker, p);
     if (rc != 0) {
         px_pcsc_free(p);
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal,
@@ -687,32 +711,17 @@ isoIec23465_Status px_transport_pcsc_list(const char *only, px_pcsc_reader **out
 {
     *out = NULL;
     *count = 0;
-    long ms = px_pcsc_env("SDPROXY_TIMEOUT_MS", 20000, 3600000);
-    if (ms == 0)
-        ms = 20000;
+    long ms = px_pcsc_timeout_ms();
     px_pcsc_listing *l = calloc(1, sizeof *l);
     if (!l || (only && !(l->only = strdup(only)))) {
         free(l);
         return px_error_set(isoIec23465_NotEnoughMemory, isoIec23465_OriginLocal, "out of memory");
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->done_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    px_pcsc_cond_init(&l->done_cv);
     l->refs = 2;
-    pthread_attr_t ta;
-    pthread_attr_init(&ta);
-    pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-    /* The thread takes none of the application's signals (it inherits this mask). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_t thread;
-    int rc = pthread_create(&thread, &ta, px_pcsc_list_thread, l);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&ta);
+    int rc = px_pcsc_thread_start(&thread, true, px_pcsc_list_thread, l);
     if (rc != 0) {
         l->refs = 1;
         px_pcsc_listing_unref(l);
