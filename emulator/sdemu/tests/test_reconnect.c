@@ -66,6 +66,16 @@ static void power_on(int fd)
                  "no ATR");
 }
 
+/* Ends the connection `fd` as vpcd does when pcscd exits (close), waits for the card to connect
+ * again and powers it on; returns the new connection. */
+static int card_back(int lfd, int fd)
+{
+    close(fd);
+    fd = fake_vpcd_accept(lfd);
+    power_on(fd);
+    return fd;
+}
+
 /* Sends an APDU and returns the status word of the answer. */
 static unsigned sw(int fd, const uint8_t *cmd, size_t len)
 {
@@ -124,17 +134,12 @@ Test(reconnect, comes_back_with_its_pin_counter_and_without_its_security_status,
     cr_assert_eq(sw(fd, right_so, sizeof right_so), 0x9000);
     cr_assert_eq(sw(fd, ask_so, sizeof ask_so), 0x9000, "so is verified before the restart");
 
-    close(fd); /* what vpcd does when pcscd exits */
-    fd = fake_vpcd_accept(lfd);
-    power_on(fd);
+    fd = card_back(lfd, fd);
     cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2, "the try spent is still spent");
     cr_assert_eq(sw(fd, ask_so, sizeof ask_so), 0x63C3,
                  "the power was off: the so PIN is no longer verified");
 
-    /* And again: reconnecting is not a one-off. */
-    close(fd);
-    fd = fake_vpcd_accept(lfd);
-    power_on(fd);
+    fd = card_back(lfd, fd); /* and again: reconnecting is not a one-off */
     cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2);
     cr_assert_eq(wait_exit(pid, 0), -1, "the card still runs");
     stop_card(pid);
@@ -155,16 +160,12 @@ Test(reconnect, comes_back_after_a_truncated_frame_and_a_reset, .init = setup, .
     cr_assert_eq(sw(fd, wrong_user, sizeof wrong_user), 0x63C2);
     const uint8_t half[] = {0x00, 0x05, 0x00, 0xA4}; /* a 5-byte frame, 2 bytes of it */
     cr_assert_eq(write(fd, half, sizeof half), (ssize_t)sizeof half);
-    close(fd);
-    fd = fake_vpcd_accept(lfd);
-    power_on(fd);
+    fd = card_back(lfd, fd);
     cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2, "back after the truncated frame");
     /* SO_LINGER 0: close() sends a reset instead of a FIN. */
     struct linger hard = {.l_onoff = 1, .l_linger = 0};
     cr_assert_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard), 0);
-    close(fd);
-    fd = fake_vpcd_accept(lfd);
-    power_on(fd);
+    fd = card_back(lfd, fd);
     cr_assert_eq(sw(fd, ask_user, sizeof ask_user), 0x63C2, "back after the reset");
     cr_assert_eq(wait_exit(pid, 0), -1, "the card still runs");
     stop_card(pid);
