@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -273,34 +271,11 @@ static int vpcd_ended(server *s, emu_vpcd_end end)
     return end == EMU_VPCD_END_EOF ? 0 : 1;
 }
 
-/* One attempt to connect to vpcd, without waiting: the connected fd, or -1 with errno set. */
-static int try_connect(uint16_t port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    /* Over loopback a refused or accepted connect() returns at once. */
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    int one = 1;
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
 /* One reconnection attempt; returns -1 to go on, or 1 once the deadline passed (message on
  * stderr). */
 static int reconnect_step(server *s)
 {
-    int fd = try_connect(s->cfg->port);
+    int fd = emu_vpcd_try_connect(s->cfg->port);
     if (fd >= 0) {
         s->vpcd_fd = fd;
         emu_vpcd_link_clear(&s->link);

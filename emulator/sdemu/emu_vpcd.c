@@ -277,30 +277,37 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int emu_vpcd_connect(uint16_t port, int timeout_ms, const char *name)
+int emu_vpcd_try_connect(uint16_t port)
 {
-    if (!name)
-        name = "card";
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-    for (;;) {
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            fprintf(stderr, "sdemu: %s: socket: %s\n", name, strerror(errno));
-            return -1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-            int one = 1;
-            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            return fd;
-        }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
         close(fd);
+        errno = e;
+        return -1;
+    }
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+int emu_vpcd_connect(uint16_t port, int timeout_ms, const char *name)
+{
+    if (!name)
+        name = "card";
+    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        int fd = emu_vpcd_try_connect(port);
+        if (fd >= 0)
+            return fd;
+        int e = errno;
         if (e != ECONNREFUSED && e != EINTR) {
             fprintf(stderr, "sdemu: %s: connect to 127.0.0.1:%u: %s\n", name, port, strerror(e));
             return -1;

@@ -128,6 +128,11 @@ void emu_vpcd_link_clear(emu_vpcd_link *link);
 bool emu_vpcd_link_step(emu_vpcd_link *link, int fd, const emu_vpcd_ops *ops, void *ctx,
                         emu_vpcd_end *end);
 
+/* One attempt to connect to 127.0.0.1:port, without waiting (over loopback a refused or an
+ * accepted connect returns at once). Sets TCP_NODELAY. Returns the connected fd, or -1 with
+ * errno set (ECONNREFUSED: nothing listens). */
+int emu_vpcd_try_connect(uint16_t port);
+
 /* Connects to 127.0.0.1:port, retrying while nothing listens, for at most timeout_ms
  * milliseconds. Sets TCP_NODELAY. Returns the connected fd, or -1 with a message on stderr. */
 int emu_vpcd_connect(uint16_t port, int timeout_ms, const char *name);
