@@ -3,6 +3,13 @@
 
 #include "codec_bytes.h"
 
+void px_atr_software_byte(uint8_t third, int *chaining, int *extended_length, int *logical_channels)
+{
+    *chaining = (third & 0x80) ? 1 : 0;
+    *extended_length = (third & 0x40) ? 1 : 0;
+    *logical_channels = (third & 0x18) ? (third & 0x07) + 1 : 1;
+}
+
 /* Reads the card capabilities (compact-TLV tag 7) from historical bytes. */
 static void px_atr_caps(const uint8_t *h, size_t n, px_atr_info *info)
 {
@@ -28,12 +35,9 @@ static void px_atr_caps(const uint8_t *h, size_t n, px_atr_info *info)
         if (!codec_read_bytes(&r, l, &v))
             return;
         if ((tl >> 4) == 0x7 && l >= 3) {
-            /* Third software function byte: b8 chaining, b7 extended Lc/Le, b6 extended length
-             * information in EF.ATR/INFO, b5-b4 channel assignment (00: none), b3-b1 count. */
-            info->chaining = (v[2] & 0x80) ? 1 : 0;
-            info->extended_length = (v[2] & 0x40) ? 1 : 0;
-            info->logical_channels = (v[2] & 0x18) ? (v[2] & 0x07) + 1 : 1;
-            if (v[2] & 0x20)
+            px_atr_software_byte(v[2], &info->chaining, &info->extended_length,
+                                 &info->logical_channels);
+            if (v[2] & 0x20) /* b6: extended length information in EF.ATR/INFO */
                 info->efatr = true;
         } else if ((tl >> 4) == 0x3 && l >= 1 && (v[0] & 0x10) && (v[0] & 0x0E) == 0x08) {
             info->efatr = true; /* card service data: EF.ATR holds BER-TLV, READ BINARY */

@@ -19,6 +19,13 @@ typedef struct px_atr_info {
     bool efatr;
 } px_atr_info;
 
+/* Decodes the third software function byte of the card capabilities (ISO/IEC 7816-4
+ * 12.1.1.9), in the historical bytes or in EF.ATR/INFO: b8 command chaining, b7 extended Lc/Le
+ * (0 or 1 each), b5-b4 channel assignment (00: no logical channels) and b3-b1 the number of
+ * channels minus one (1..8). b6 (extended length information in EF.ATR/INFO) is the caller's. */
+void px_atr_software_byte(uint8_t third, int *chaining, int *extended_length,
+                          int *logical_channels);
+
 /* Parses atr[0..len). False when the ATR is malformed (too short for what T0/TDi announce);
  * *out is then untouched. */
 bool px_atr_parse(const uint8_t *atr, size_t len, px_atr_info *out);

@@ -6,6 +6,7 @@
 
 #include "codec_tlv.h"
 #include "px_apdu.h"
+#include "px_atr.h"
 #include "px_error.h"
 
 /* A non-negative INTEGER (02) of 1..3 content bytes, within [min, max]. */
@@ -43,16 +44,6 @@ static bool px_efatr_lengths(const uint8_t *v, size_t len, px_efatr_info *info)
     return true;
 }
 
-/* The third software function byte of the card capabilities (ISO/IEC 7816-4 12.1.1.9): b8
- * command chaining, b7 extended Lc/Le, b5-b4 channel assignment (00: no logical channels),
- * b3-b1 the number of channels minus one. */
-static void px_efatr_caps(uint8_t third, px_efatr_info *info)
-{
-    info->chaining = (third & 0x80) ? 1 : 0;
-    info->extended_length = (third & 0x40) ? 1 : 0;
-    info->logical_channels = (third & 0x18) ? (third & 0x07) + 1 : 1;
-}
-
 bool px_efatr_parse(const uint8_t *data, size_t len, px_efatr_info *out)
 {
     px_efatr_info info = {.extended_length = -1, .chaining = -1, .logical_channels = -1};
@@ -68,7 +59,8 @@ bool px_efatr_parse(const uint8_t *data, size_t len, px_efatr_info *out)
         if (!codec_ber_read_tlv(&r, &tag, &v, &l))
             return false;
         if (tag == 0x47 && l >= 3)
-            px_efatr_caps(v[2], &info);
+            px_atr_software_byte(v[2], &info.chaining, &info.extended_length,
+                                 &info.logical_channels);
         else if (tag == 0x7F66 && !px_efatr_lengths(v, l, &info))
             return false;
     }
